@@ -1,0 +1,96 @@
+"""The `cxsched` command line: parse, call one library function, render, choose the exit code.
+
+Subcommands live one per module in `reconciler.commands` and are imported only when used, so
+`cxsched validate` does not pay for the HTTP client or the emulator. Exit codes: 0 success (no
+changes), 1 expected failure (invalid input, API failure, conflict), 2 success with changes
+pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+from typing import Any
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import CxschedError
+
+__all__ = ["main"]
+
+#: command name -> module of `reconciler.commands` that defines `command`.
+_COMMANDS: dict[str, str] = {
+    "validate": "validate",
+    "plan": "plan",
+    "apply": "apply",
+    "import": "import_",
+    "optimize": "optimize",
+    "adherence": "adherence",
+    "export": "export",
+    "audit": "audit",
+    "emulator": "emulator",
+}
+_PACKAGE = "reconciler.commands"
+
+
+class _LazyGroup(click.Group):
+    """Imports a subcommand's module on first use; renders expected errors once."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, mod in _COMMANDS.items() if _module_exists(mod)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _COMMANDS.get(cmd_name)
+        if module is None or not _module_exists(module):
+            return None
+        command = importlib.import_module(f"{_PACKAGE}.{module}").command
+        assert isinstance(command, click.Command)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CxschedError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: say so plainly, without a wall of traceback
+            click.echo(
+                f"internal error ({type(exc).__name__}): {exc}\n"
+                "This is a bug in cxsched; please report it with the command you ran "
+                "(set CXSCHED_DEBUG=1 to see the traceback).",
+                err=True,
+            )
+            if _debug():
+                raise
+            ctx.exit(3)
+
+
+def _module_exists(module: str) -> bool:
+    return importlib.util.find_spec(f"{_PACKAGE}.{module}") is not None
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("CXSCHED_DEBUG", "") not in ("", "0")
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cxsched")
+@click.option("-v", "--verbose", count=True, help="Log one line per API request (-vv: debug).")
+def main(verbose: int) -> None:
+    """Declarative GitOps for NICE CXone outbound campaign schedules.
+
+    Schedules live as YAML in git; `plan` shows what would change on the tenant, `apply`
+    makes exactly those changes with ETag-guarded writes, and every step is audited.
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")

@@ -1,0 +1,1 @@
+"""One module per `cxsched` subcommand; each defines `command`, a click command."""
