@@ -95,10 +95,18 @@ class ScopeError(ApiError):
     hint = "Grant the API client the missing scope in CXone, then run again."
 
     def __init__(
-        self, method: str, path: str, status: int | None, attempts: int, required: str
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        attempts: int,
+        required: str,
+        *,
+        hint: str | None = None,
     ) -> None:
         self.required = required
-        super().__init__(method, path, status, attempts, f"the token lacks scope {required!r}")
+        detail = f"the token lacks scope {required!r}"
+        super().__init__(method, path, status, attempts, detail, hint=hint)
 
 
 class NotFoundError(ApiError):
@@ -113,10 +121,19 @@ class PreconditionFailedError(ApiError):
     hint = "The schedule changed since it was read; re-read it and re-plan."
 
     def __init__(
-        self, method: str, path: str, status: int | None, attempts: int, detail: str, etag_sent: str
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        attempts: int,
+        detail: str,
+        *,
+        etag_sent: str,
+        hint: str | None = None,
     ) -> None:
         self.etag_sent = etag_sent
-        super().__init__(method, path, status, attempts, f"{detail} (If-Match {etag_sent})")
+        detail = f"{detail} (If-Match {etag_sent})"
+        super().__init__(method, path, status, attempts, detail, hint=hint)
 
 
 class PreconditionRequiredError(ApiError):
@@ -133,12 +150,14 @@ class RejectedError(ApiError):
         status: int | None,
         attempts: int,
         detail: str,
+        *,
         details: tuple[tuple[str, str], ...] = (),
+        hint: str | None = None,
     ) -> None:
         self.details = details
         named = "; ".join(f"{pointer or '/'}: {message}" for pointer, message in details)
         joined = f"{detail.rstrip('.')} ({named})" if named and detail else named or detail
-        super().__init__(method, path, status, attempts, joined)
+        super().__init__(method, path, status, attempts, joined, hint=hint)
 
 
 class RateLimitedError(ApiError):
@@ -165,28 +184,30 @@ def api_error(
     body: Mapping[str, Any],
     *,
     etag_sent: str | None = None,
+    hint: str | None = None,
 ) -> ApiError:
     """The error for a non-success answer, given its decoded JSON body (or {})."""
     detail = _detail(body)
-    if status == 401:
-        return AuthError(method, path, status, attempts, detail or "unauthorized")
     if status == 403:
         required = str(body.get("required") or "unknown")
-        return ScopeError(method, path, status, attempts, required)
+        return ScopeError(method, path, status, attempts, required, hint=hint)
     if status == 412:
+        detail = detail or "precondition failed"
         return PreconditionFailedError(
-            method, path, status, attempts, detail or "precondition failed", etag_sent or ""
+            method, path, status, attempts, detail, etag_sent=etag_sent or "", hint=hint
         )
     if status == 400:
-        return RejectedError(method, path, status, attempts, detail, _field_details(body))
+        details = _field_details(body)
+        return RejectedError(method, path, status, attempts, detail, details=details, hint=hint)
     simple: dict[int, type[ApiError]] = {
+        401: AuthError,
         404: NotFoundError,
         409: ConflictError,
         428: PreconditionRequiredError,
         429: RateLimitedError,
     }
     kind = simple.get(status, TransientError if status >= 500 else OtherApiError)
-    return kind(method, path, status, attempts, detail)
+    return kind(method, path, status, attempts, detail, hint=hint)
 
 
 def _detail(body: Mapping[str, Any]) -> str:

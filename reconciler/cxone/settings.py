@@ -50,7 +50,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
 )
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
-_MAX_RPS = 1000.0
+_MAX_VALUE = 1000.0
 
 
 class Secret:
@@ -77,13 +77,15 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
 
-    def __reduce__(self) -> str | tuple[object, ...]:
-        raise TypeError("a Secret cannot be pickled")
-
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the client needs; build it with `resolve`."""
+    """Everything the client needs; build it with `resolve`.
+
+    `rps` is the request budget shared by all threads; timeouts are per send (seconds);
+    `max_attempts` and `deadline` bound each call's retries; `page_size` is the schedules asked
+    for per list page (1..500); `scopes` are requested with every token.
+    """
 
     base_url: str
     client_id: str
@@ -93,6 +95,7 @@ class Settings:
     read_timeout: float = 30.0
     max_attempts: int = 6
     deadline: float = 120.0
+    page_size: int = 500
     scopes: tuple[str, ...] = DEFAULT_SCOPES
 
     @classmethod
@@ -146,18 +149,21 @@ class _Sources:
 
     def get(self, var: str) -> tuple[str, str] | None:
         """(value, where it came from) from the first source that sets `var` non-empty."""
-        for where, values in (("flag", self.flags), (var, self.environ), (".env", self.dotenv)):
+        for where, values in (
+            ("flag", self.flags),
+            ("environment", self.environ),
+            (".env", self.dotenv),
+        ):
             value = values.get(var, "").strip()
             if value:
-                return value, (f"{var} in .env" if where == ".env" else where)
+                return value, where
         return None
 
     def require(self, var: str, flag: str) -> str:
         found = self.get(var)
         if found is None:
             raise SettingsError(
-                f"no {var}: set the environment variable {var} (or put it in .env), "
-                f"or pass {flag}."
+                f"no {var}: set the environment variable {var} (or put it in .env), or pass {flag}."
             )
         return found[0]
 
@@ -224,7 +230,9 @@ def _checked_url(url: str) -> str:
             elif parts.scheme == "http" and not _is_loopback(host):
                 problem = "uses http to a host that is not loopback; use https"
     if problem is not None:
-        shown = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+        shown = (
+            f"{parts.scheme}://{parts.hostname or ''}{parts.path}" if parts.scheme else parts.path
+        )
         raise SettingsError(f"base URL {shown!r} {problem}; fix {ENV_BASE_URL} or --base-url.")
     return url.rstrip("/")
 
@@ -256,13 +264,15 @@ def _rps(sources: _Sources, profile_rps: float | None) -> float:
     try:
         rps = float(value)
     except ValueError:
-        raise SettingsError(f"{where} {ENV_RPS}={value!r} is not a number; use e.g. 10.") from None
+        raise SettingsError(
+            f"{ENV_RPS} {value!r} (from the {where}) is not a number; use e.g. 10."
+        ) from None
     return _positive(rps, f"{ENV_RPS} (or --rps)", 10.0)
 
 
 def _positive(value: float | None, name: str, default: float) -> float:
     if value is None:
         return default
-    if not 0 < value <= _MAX_RPS:
-        raise SettingsError(f"{name} must be above 0 and at most {_MAX_RPS:g}; got {value:g}.")
+    if not 0 < value <= _MAX_VALUE:
+        raise SettingsError(f"{name} must be above 0 and at most {_MAX_VALUE:g}; got {value:g}.")
     return float(value)

@@ -1,0 +1,104 @@
+"""The API connection options shared by every command that talks to a tenant.
+
+`api_options` adds the flags; the command passes them on to `build_client` untouched. Flags win
+over the environment (`CXONE_*`), which wins over the `.env` file; see `reconciler.cxone.settings`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from reconciler.cxone import CxoneClient, Settings
+
+__all__ = ["API_OPTION_NAMES", "api_options", "build_client"]
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+#: The keyword arguments `api_options` adds to a command.
+API_OPTION_NAMES: tuple[str, ...] = (
+    "subdomain",
+    "base_url",
+    "client_id",
+    "client_secret",
+    "env_file",
+    "rps",
+    "timeout",
+)
+
+_OPTIONS = (
+    click.option(
+        "--subdomain",
+        metavar="NAME",
+        help="Tenant subdomain (one DNS label) [env CXONE_SUBDOMAIN].",
+    ),
+    click.option(
+        "--base-url",
+        metavar="URL",
+        help="API base URL instead of the subdomain, https (http only to loopback) "
+        "[env CXONE_BASE_URL].",
+    ),
+    click.option("--client-id", metavar="ID", help="OAuth client id [env CXONE_CLIENT_ID]."),
+    click.option(
+        "--client-secret",
+        metavar="SECRET",
+        help="OAuth client secret. Prefer the CXONE_CLIENT_SECRET environment variable or "
+        ".env: a flag shows in process lists and shell history.",
+    ),
+    click.option(
+        "--env-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path(".env"),
+        show_default=True,
+        help="File of CXONE_* settings, read when present (below flags and environment).",
+    ),
+    click.option(
+        "--rps",
+        type=click.FloatRange(min=0, min_open=True, max=1000),
+        help="API requests per second for the whole run [env CXONE_RPS; default 10].",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True, max=1000),
+        help="Seconds to wait for each answer (read timeout) [default 30].",
+    ),
+)
+
+
+def api_options(command: _F) -> _F:
+    """Add the connection flags of `API_OPTION_NAMES` to a click command."""
+    for option in reversed(_OPTIONS):
+        command = option(command)
+    return command
+
+
+def build_client(
+    *,
+    subdomain: str | None = None,
+    base_url: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    env_file: Path | None = Path(".env"),
+    rps: float | None = None,
+    timeout: float | None = None,
+    profile_rps: float | None = None,
+) -> CxoneClient:
+    """A client from the flags of `api_options`; raises SettingsError (exit 1) when unusable.
+
+    `profile_rps` is the request budget of the repository's tenant profile, used when neither a
+    flag nor the environment sets one.
+    """
+    settings = Settings.resolve(
+        subdomain=subdomain,
+        base_url=base_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        env_file=env_file,
+        rps=rps,
+        read_timeout=timeout,
+        profile_rps=profile_rps,
+    )
+    return CxoneClient(settings)

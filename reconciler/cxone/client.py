@@ -1,0 +1,218 @@
+"""`CxoneClient`: the `ScheduleAPI` seam over the REST contract, one method per call.
+
+Each method builds a `Call` from the endpoint table, adds the bearer token, sends it through the
+transport and maps the answer: a record on success, an error of `reconciler.cxone.errors`
+otherwise. A 401 from the API invalidates the token and the call is sent once more with a fresh
+one. Lists and analytics are generators that fetch one page per step, following `nextPage`.
+A create whose answer was lost raises `OutcomeUnknownError`; the caller looks the schedule up by
+name before trying again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from functools import partial
+from types import TracebackType
+from typing import Any, TypeVar
+
+from reconciler.cxone import endpoints, payloads
+from reconciler.cxone.auth import TokenSource
+from reconciler.cxone.errors import ApiError, OtherApiError, OutcomeUnknownError, api_error
+from reconciler.cxone.pacer import Pacer
+from reconciler.cxone.retry import RetryPolicy
+from reconciler.cxone.settings import Settings
+from reconciler.cxone.transport import Call, Reply, Transport
+from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.seam import AnalyticsBucket, AnalyticsQuery, CallCounts, ExportStatus
+
+__all__ = ["MAX_PAGES", "CxoneClient"]
+
+#: Pages followed at most in one listing or query; a server handing out more is broken.
+MAX_PAGES = 10_000
+
+_T = TypeVar("_T")
+_A = TypeVar("_A")
+
+_REFUSED_TOKEN = "The API refused a freshly issued token; check the API client in CXone."
+
+
+class CxoneClient:
+    """A thread-safe client of one tenant; close it (or use `with`) to release connections.
+
+    `sleep` is how retry waits pass (tests record them instead of waiting); pacing always
+    follows the real clock.
+    """
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        policy = RetryPolicy(max_attempts=settings.max_attempts, deadline=settings.deadline)
+        self._transport = Transport(
+            settings.base_url,
+            Pacer(settings.rps),
+            timeouts=(settings.connect_timeout, settings.read_timeout),
+            policy=policy,
+            sleep=sleep,
+        )
+        self._tokens = TokenSource(self._transport, settings)
+
+    def __repr__(self) -> str:
+        return f"CxoneClient(base_url={self.settings.base_url!r}, rps={self.settings.rps:g})"
+
+    def __enter__(self) -> CxoneClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def call_counts(self) -> CallCounts:
+        return self._transport.call_counts()
+
+    def list_schedules(self, campaign_id: str) -> Iterator[LiveSchedule]:
+        path = endpoints.LIST_SCHEDULES.path(campaignId=campaign_id)
+        next_page: str | None = None
+        for _ in range(MAX_PAGES):
+            params = {"pageSize": str(self.settings.page_size)}
+            if next_page is not None:
+                params["nextPage"] = next_page
+            call = Call(endpoints.LIST_SCHEDULES, path, params=params)
+            reply = self._send(call)
+            items, next_page = _parsed(call, reply, payloads.schedules_page, _json(call, reply))
+            for item in items:
+                yield _parsed(call, reply, partial(payloads.live_schedule, campaign_id), item)
+            if next_page is None:
+                return
+        raise _endless(endpoints.LIST_SCHEDULES.method, path)
+
+    def get_schedule(self, campaign_id: str, schedule_id: str) -> LiveSchedule:
+        ids = {"campaignId": campaign_id, "scheduleId": schedule_id}
+        call = Call(endpoints.GET_SCHEDULE, endpoints.GET_SCHEDULE.path(**ids))
+        return self._schedule(call, campaign_id)
+
+    def create_schedule(self, campaign_id: str, body: Mapping[str, Any]) -> LiveSchedule:
+        path = endpoints.CREATE_SCHEDULE.path(campaignId=campaign_id)
+        call = Call(endpoints.CREATE_SCHEDULE, path, json=dict(body), idempotent=False)
+        return self._schedule(call, campaign_id, ok=201)
+
+    def update_schedule(
+        self, campaign_id: str, schedule_id: str, patch: Mapping[str, Any], if_match: str
+    ) -> LiveSchedule:
+        ids = {"campaignId": campaign_id, "scheduleId": schedule_id}
+        path = endpoints.UPDATE_SCHEDULE.path(**ids)
+        call = Call(endpoints.UPDATE_SCHEDULE, path, json=dict(patch), headers=_if_match(if_match))
+        return self._schedule(call, campaign_id)
+
+    def delete_schedule(self, campaign_id: str, schedule_id: str, if_match: str) -> None:
+        ids = {"campaignId": campaign_id, "scheduleId": schedule_id}
+        path = endpoints.DELETE_SCHEDULE.path(**ids)
+        self._send(Call(endpoints.DELETE_SCHEDULE, path, headers=_if_match(if_match)), ok=204)
+
+    def tenant_limits(self) -> TenantLimits:
+        call = Call(endpoints.CAPACITY, endpoints.CAPACITY.path())
+        return self._read(call, payloads.tenant_limits)
+
+    def query_analytics(self, query: AnalyticsQuery) -> Iterator[AnalyticsBucket]:
+        next_page: str | None = None
+        for _ in range(MAX_PAGES):
+            body = payloads.analytics_body(query, next_page)
+            call = Call(endpoints.ANALYTICS_QUERY, endpoints.ANALYTICS_QUERY.path(), json=body)
+            buckets, next_page = self._read(call, payloads.analytics_page)
+            yield from buckets
+            if next_page is None:
+                return
+        raise _endless(endpoints.ANALYTICS_QUERY.method, endpoints.ANALYTICS_QUERY.path())
+
+    def start_export(self, campaign_id: str, columns: tuple[str, ...]) -> ExportStatus:
+        body = payloads.export_body(campaign_id, columns)
+        path = endpoints.EXPORT_START.path()
+        call = Call(endpoints.EXPORT_START, path, json=body, idempotent=False)
+        return self._read(call, payloads.export_status, ok=202)
+
+    def get_export(self, export_id: str) -> ExportStatus:
+        call = Call(endpoints.EXPORT_STATUS, endpoints.EXPORT_STATUS.path(exportId=export_id))
+        return self._read(call, payloads.export_status)
+
+    def _read(self, call: Call, parse: Callable[[dict[str, Any]], _T], ok: int = 200) -> _T:
+        reply = self._send(call, ok)
+        return _parsed(call, reply, parse, _json(call, reply))
+
+    def _schedule(self, call: Call, campaign_id: str, ok: int = 200) -> LiveSchedule:
+        reply = self._send(call, ok)
+        etag = reply.response.headers.get("ETag")
+        read = partial(payloads.live_schedule, campaign_id, etag_header=etag)
+        return _parsed(call, reply, read, _json(call, reply))
+
+    def _send(self, call: Call, ok: int = 200) -> Reply:
+        """Send with the bearer token; on a 401 renew the token once and send again."""
+        token = self._tokens.token()
+        reply = self._transport.send(_authorized(call, token.reveal()))
+        if reply.response.status_code == 401:
+            self._tokens.invalidate(token)
+            again = self._transport.send(_authorized(call, self._tokens.token().reveal()))
+            reply = Reply(again.response, reply.attempts + again.attempts)
+        if reply.response.status_code != ok:
+            raise _failure(call, reply)
+        return reply
+
+
+def _if_match(etag: str) -> dict[str, str]:
+    """The guard of a write; an empty ETag sends none, and the server answers 428."""
+    return {"If-Match": etag} if etag else {}
+
+
+def _authorized(call: Call, token: str) -> Call:
+    headers = {**call.headers, "Accept": "application/json", "Authorization": f"Bearer {token}"}
+    return replace(call, headers=headers)
+
+
+def _json(call: Call, reply: Reply) -> dict[str, Any]:
+    try:
+        body = reply.response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise _malformed(call, reply, "the body is not a JSON object")
+    return body
+
+
+def _parsed(call: Call, reply: Reply, parse: Callable[[_A], _T], body: _A) -> _T:
+    try:
+        return parse(body)
+    except payloads.MalformedPayload as exc:
+        raise _malformed(call, reply, str(exc)) from None
+
+
+def _malformed(call: Call, reply: Reply, why: str) -> OtherApiError:
+    status = reply.response.status_code
+    return OtherApiError(call.endpoint.method, call.path, status, reply.attempts, why)
+
+
+def _endless(method: str, path: str) -> OtherApiError:
+    detail = "the server still returned a nextPage; the listing was cut off"
+    return OtherApiError(method, path, 200, MAX_PAGES, detail)
+
+
+def _failure(call: Call, reply: Reply) -> ApiError:
+    method, path = call.endpoint.method, call.path
+    status, attempts = reply.response.status_code, reply.attempts
+    if not call.idempotent and status >= 500 and status != 503:
+        detail = f"the server failed with HTTP {status} while handling it"
+        return OutcomeUnknownError(method, path, status, attempts, detail)
+    try:
+        body = reply.response.json()
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    hint = _REFUSED_TOKEN if status == 401 else None
+    return api_error(
+        method, path, status, attempts, body, etag_sent=call.headers.get("If-Match"), hint=hint
+    )

@@ -1,0 +1,97 @@
+"""When to try a request again, and how long to wait first.
+
+- 429: wait `Retry-After` (seconds or an HTTP date; capped), else back off.
+- 502, 503, 504, dropped connections and timeouts: exponential backoff with full jitter
+  (a random wait in [0, min(cap, base * 2**n)]); a 503 with `Retry-After` waits that instead.
+- Bounded twice: at most `max_attempts` sends and no wait that would end past `deadline`
+  seconds after the first send.
+- A request that is not idempotent (a create) is retried only when it is known not to have
+  reached the server: refused or timed out while connecting, or answered 429 / 503 (refused
+  before handling). After a lost answer its outcome is unknown and the caller must decide.
+  PATCH and DELETE carry If-Match, so retrying them is safe: the ETag guards a double write.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+__all__ = [
+    "REFUSED_STATUSES",
+    "RETRY_STATUSES",
+    "RetryPolicy",
+    "never_sent",
+    "parse_retry_after",
+]
+
+#: Statuses worth another try for an idempotent request.
+RETRY_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
+#: Statuses by which the server says it did not handle the request at all.
+REFUSED_STATUSES: frozenset[int] = frozenset({429, 503})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounds and waits of the retry loop (seconds)."""
+
+    max_attempts: int = 6
+    deadline: float = 120.0
+    base: float = 0.5
+    cap: float = 8.0
+    retry_after_cap: float = 60.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full-jitter wait after the `attempt`-th failed send (1-based)."""
+        return rng.uniform(0.0, min(self.cap, self.base * 2 ** (attempt - 1)))
+
+    def wait_for(
+        self, status: int | None, retry_after: str | None, attempt: int, rng: random.Random
+    ) -> float:
+        """How long to wait before the next send after this failure."""
+        if status in (429, 503) and retry_after is not None:
+            seconds = parse_retry_after(retry_after)
+            if seconds is not None:
+                return min(seconds, self.retry_after_cap)
+        return self.backoff(attempt, rng)
+
+
+def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` value (delta-seconds or HTTP date); None if garbled."""
+    text = value.strip()
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def never_sent(exc: requests.RequestException) -> bool:
+    """True if the failure happened before any byte of the request left (safe to resend)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    cause: BaseException | None = exc
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError)):
+            return True
+        cause = getattr(cause, "reason", None) or _first_arg(cause) or cause.__cause__
+        seen += 1
+    return False
+
+
+def _first_arg(exc: BaseException) -> BaseException | None:
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, BaseException) else None

@@ -1,0 +1,192 @@
+"""Sending one call: pacing, one pooled session, timeouts, retries, logging and call counts.
+
+`Transport.send` paces every attempt through the shared `Pacer`, sends it on one pooled
+`requests.Session` with (connect, read) timeouts, and retries per `RetryPolicy`. It returns the
+final response, whatever its status, for the caller to map; it raises only when no usable
+response came: `OutcomeUnknownError` as soon as a non-idempotent call may have been received,
+`TransientError` when the retries of a connection failure or timeout run out.
+
+Each attempt logs one INFO line on the logger "reconciler.cxone" (method, path, status,
+milliseconds, attempt) and is counted by (endpoint label, status or "error"). Neither the log nor
+an error ever holds a header, a query string, a request body or a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from reconciler.cxone.endpoints import Endpoint
+from reconciler.cxone.errors import OutcomeUnknownError, TransientError
+from reconciler.cxone.pacer import Pacer
+from reconciler.cxone.retry import REFUSED_STATUSES, RETRY_STATUSES, RetryPolicy, never_sent
+
+__all__ = ["POOL_SIZE", "Call", "Reply", "Transport"]
+
+LOG = logging.getLogger("reconciler.cxone")
+
+#: Connections kept per host: enough for 16 worker threads.
+POOL_SIZE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One logical request. `path` is already quoted; `params` never carry secrets."""
+
+    endpoint: Endpoint
+    path: str
+    params: Mapping[str, str] | None = None
+    json: Any = None
+    data: Mapping[str, str] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    idempotent: bool = True
+
+
+class Reply(NamedTuple):
+    """The final response of a call and how many sends it took."""
+
+    response: requests.Response
+    attempts: int
+
+
+class Transport:
+    """Paced, retried HTTP to one base URL; safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        pacer: Pacer,
+        *,
+        timeouts: tuple[float, float] = (5.0, 30.0),
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self._pacer = pacer
+        self._timeouts = timeouts
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._session = _session(base_url)
+        self._counts: Counter[tuple[str, int | str]] = Counter()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def call_counts(self) -> dict[tuple[str, int | str], int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def send(self, call: Call) -> Reply:
+        """Send `call` until it gets a final answer or the policy gives up."""
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            response, failure = self._attempt(call, attempt)
+            if response is not None and not _retryable(call, response.status_code):
+                return Reply(response, attempt)
+            status = None if response is None else response.status_code
+            retry_after = None if response is None else response.headers.get("Retry-After")
+            wait = self._policy.wait_for(status, retry_after, attempt, self._rng)
+            if self._exhausted(attempt, started, wait):
+                if response is not None:
+                    return Reply(response, attempt)
+                raise _gave_up(call, attempt, failure, self.base_url) from failure
+            LOG.debug("%s %s: retrying in %.2fs", call.endpoint.method, call.path, wait)
+            self._sleep(wait)
+
+    def _exhausted(self, attempt: int, started: float, wait: float) -> bool:
+        policy = self._policy
+        return attempt >= policy.max_attempts or self._clock() - started + wait > policy.deadline
+
+    def _attempt(
+        self, call: Call, attempt: int
+    ) -> tuple[requests.Response | None, requests.RequestException | None]:
+        self._pacer.acquire()
+        began = time.perf_counter()
+        try:
+            response = self._session.request(
+                call.endpoint.method,
+                self.base_url + call.path,
+                params=call.params,
+                json=call.json,
+                data=call.data,
+                headers=dict(call.headers),
+                timeout=self._timeouts,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            self._record(call, "error", began, attempt, type(exc).__name__)
+            if not call.idempotent and not never_sent(exc):
+                raise _unknown(call, attempt, exc) from exc
+            return None, exc
+        self._record(call, response.status_code, began, attempt)
+        return response, None
+
+    def _record(
+        self, call: Call, status: int | str, began: float, attempt: int, why: str = ""
+    ) -> None:
+        with self._lock:
+            self._counts[(call.endpoint.label, status)] += 1
+        millis = round((time.perf_counter() - began) * 1000)
+        shown = f"{status} ({why})" if why else status
+        LOG.info(
+            "%s %s %s %dms attempt %d", call.endpoint.method, call.path, shown, millis, attempt
+        )
+
+
+def _session(base_url: str) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no .netrc credentials; proxies and CA bundle taken below
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def _retryable(call: Call, status: int) -> bool:
+    return status in (RETRY_STATUSES if call.idempotent else REFUSED_STATUSES)
+
+
+def _describe(exc: requests.RequestException | None, base_url: str) -> str:
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"connecting to {base_url} timed out"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "no answer within the read timeout"
+    if exc is not None and never_sent(exc):
+        return f"could not connect to {base_url}"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "the connection was dropped"
+    return "the request failed"
+
+
+def _gave_up(
+    call: Call, attempts: int, exc: requests.RequestException | None, base_url: str
+) -> TransientError:
+    method, path = call.endpoint.method, call.path
+    return TransientError(method, path, None, attempts, _describe(exc, base_url))
+
+
+def _unknown(call: Call, attempts: int, exc: requests.RequestException) -> OutcomeUnknownError:
+    method, path = call.endpoint.method, call.path
+    detail = f"{_describe(exc, '')} after sending"
+    return OutcomeUnknownError(method, path, None, attempts, detail)
