@@ -1,0 +1,65 @@
+"""`cxsched import --campaign ID [--out DIR]`: adopt a campaign's live schedules as files.
+
+Every live schedule of the campaign becomes a YAML file in the repository's format with its
+pinned `scheduleId` (default folder `schedules/<ID>/`). Existing files are never overwritten
+unless `--force`; when one would be, nothing is written. The files validate, and a plan made
+right after shows no changes.
+
+Exit codes: 0 imported (or nothing to import), 1 refused overwrite, bad campaign id or an API
+failure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.commands._api import api_options, build_client
+from reconciler.commands._config import config_option
+from reconciler.config import load_repo_config
+from reconciler.importer import check_campaign_id, prepare_import, schema_reference, write_import
+from reconciler.render import render_call_counts
+
+__all__ = ["command"]
+
+
+@click.command("import")
+@click.option(
+    "--campaign", "campaign_id", required=True, metavar="ID", help="The campaign to import."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the files [default: schedules/<ID>/].",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@config_option
+@api_options
+def command(
+    campaign_id: str, out_dir: Path | None, force: bool, config: Path | None, **api: Any
+) -> None:
+    """Write the live schedules of campaign ID as desired files with pinned ids."""
+    repo = load_repo_config(config)
+    check_campaign_id(campaign_id)
+    folder = out_dir if out_dir is not None else Path("schedules") / campaign_id
+    root = repo.source.parent if repo.source is not None else Path.cwd()
+    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+        live = list(client.list_schedules(campaign_id))
+        calls = client.call_counts()
+    files = prepare_import(live, folder, schema_reference(folder, root))
+    write_import(files, force=force)
+    for item in files:
+        click.echo(f"wrote {item.path.as_posix()}  ({item.name}, id {item.schedule_id})")
+    click.echo(
+        f"Imported {len(files)} schedule(s) of campaign {campaign_id} into {folder.as_posix()}/."
+    )
+    if folder.name != campaign_id:
+        click.echo(
+            f"note: validate expects the files of campaign {campaign_id} in a folder named "
+            f"{campaign_id}; move them to schedules/{campaign_id}/",
+            err=True,
+        )
+    click.echo(render_call_counts(calls), err=True)
