@@ -1,0 +1,145 @@
+"""`cxsched export`: the tenant's interaction export, or schedule metadata files for WFM.
+
+Without `--local`: start the interaction export of each campaign (`--campaign`, repeatable;
+default the campaigns of the desired files), poll it with backoff until it completes, fails or
+`--timeout` seconds pass, and print its id, status and row count. With `--local`: write schedule
+metadata rows as csv or json from the desired files (`--source desired`, no API call) or from
+the live tenant (`--source live`), to `--out` (atomically) or stdout. One audit record says
+what was exported.
+
+Exit codes: 0 success, 1 invalid input, API failure, a failed export or a timeout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from reconciler.commands._analytics import DEFAULT_PATHS, append_audit, load_checked
+from reconciler.commands._api import api_options, build_client
+from reconciler.commands._config import config_option
+from reconciler.config import RepoConfig, load_repo_config
+from reconciler.errors import InputError
+from reconciler.export import ExportError, run_export
+from reconciler.metadata import Format, ScheduleRow, render_rows, row_from_desired, row_from_live
+from reconciler.yamledit import atomic_write
+
+__all__ = ["command"]
+
+_DEFAULT_TIMEOUT = 60.0
+
+
+@click.command("export")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH...]")
+@click.option("--campaign", "campaigns", multiple=True, metavar="ID", help="Campaign to export.")
+@click.option("--local", is_flag=True, help="Write schedule metadata rows instead.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="Format of --local rows.",
+)
+@click.option(
+    "--source",
+    type=click.Choice(["desired", "live"]),
+    default="desired",
+    show_default=True,
+    help="Rows of --local from the files (offline) or the live tenant.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File for --local.")
+@config_option
+@api_options
+def command(
+    *,
+    paths: tuple[Path, ...],
+    campaigns: tuple[str, ...],
+    local: bool,
+    fmt: str,
+    source: str,
+    out: Path | None,
+    config: Path | None,
+    **api: Any,
+) -> None:
+    """Export interactions of a campaign, or schedule metadata with --local."""
+    repo = load_repo_config(config)
+    if local:
+        _local(_Request(repo, paths, campaigns, api), cast(Format, fmt), source, out)
+        return
+    if out is not None:
+        raise InputError("--out needs --local: the interaction export stays on the tenant")
+    timeout = api.pop("timeout") or _DEFAULT_TIMEOUT
+    targets = campaigns or _campaigns(paths, repo)
+    done: list[dict[str, Any]] = []
+    try:
+        with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+            for campaign_id in targets:
+                outcome = run_export(client, campaign_id, timeout=timeout)
+                s = outcome.status
+                click.echo(f"{campaign_id}\t{s.export_id}\t{s.status}\t{s.row_count} rows")
+                done.append(
+                    {"campaign": campaign_id, "export_id": s.export_id, "status": s.status}
+                    | {"row_count": s.row_count}
+                )
+    except ExportError as exc:
+        s = exc.status
+        done.append({"export_id": s.export_id, "status": s.status, "error": str(exc)})
+        raise
+    finally:
+        append_audit(
+            repo, ["export", *targets], {"event": "export", "action": "export", "exports": done}
+        )
+
+
+def _campaigns(paths: tuple[Path, ...], repo: RepoConfig) -> tuple[str, ...]:
+    desired = load_checked(paths, repo)
+    return tuple(sorted({s.campaign_id for s in desired.schedules}))
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    repo: RepoConfig
+    paths: tuple[Path, ...]
+    campaigns: tuple[str, ...]
+    api: dict[str, Any]
+
+
+def _local(req: _Request, fmt: Format, source: str, out: Path | None) -> None:
+    rows = _rows(req, source)
+    text = render_rows(rows, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(out, text)
+        click.echo(f"wrote {len(rows)} rows to {out}", err=True)
+    where = [p.as_posix() for p in req.paths or DEFAULT_PATHS]
+    record = {
+        "event": "export",
+        "action": "export-local",
+        "source": source,
+        "format": fmt,
+        "rows": len(rows),
+        "out": None if out is None else out.as_posix(),
+    }
+    append_audit(req.repo, ["export", "--local", *where], record)
+
+
+def _rows(req: _Request, source: str) -> list[ScheduleRow]:
+    if source == "desired":
+        desired = load_checked(req.paths, req.repo)
+        wanted = req.campaigns
+        return [
+            row_from_desired(s) for s in desired.schedules if not wanted or s.campaign_id in wanted
+        ]
+    targets = req.campaigns or _campaigns(req.paths, req.repo)
+    with build_client(**req.api, profile_rps=req.repo.tenant.requests_per_second) as client:
+        return [row_from_live(live) for c in targets for live in client.list_schedules(c)]
+
+
+for _param in command.params:
+    if _param.name == "timeout":
+        _param.help = "Seconds to wait for the export to finish [default 60]."
