@@ -1,0 +1,426 @@
+"""The schedule workflows' own steps, read from .github/workflows/ and run against the emulator.
+
+A small runner plays GitHub Actions for one job: it resolves each step's `env:` from a table of
+the expressions the workflows use (an expression it does not know fails the test), runs every
+`run:` script with bash in a copy of a schedules repository, keeps step outputs, the job summary
+and artifacts, and talks to a stub of the GitHub API. The checkout, setup and install steps are
+the test's own tree and interpreter. So the pull-request comment, the apply audit and the drift
+issue come from exactly the commands the workflows run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from test_gitops_stub import REPO, TOKEN, GitHubStub
+
+from reconciler.emulator import Emulator
+
+pytestmark = pytest.mark.slow  # every step is a subprocess, as on a runner
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+INSTALL = "python -m pip install --disable-pip-version-check ."
+TRACKED = {"schedules", "scripts"}  # what a checkout brings; everything else is a run's output
+PLAN = ("schedules-plan.yml", "plan")
+APPLY = ("schedules-apply.yml", "apply")
+DRIFT = ("schedules-drift.yml", "drift")
+STATUS = "steps.plan.outputs.status"
+ISSUE = "Open, update or close the drift issue"
+RUNS = f"https://github.com/{REPO}/actions/runs"
+SCHEDULE = """\
+formatVersion: 1
+campaignId: c1
+name: Weekday renewals
+startTime: "2027-01-04T08:00:00-05:00"
+endTime: "2027-03-31T21:00:00-04:00"
+timeZone: America/New_York
+dialerSettings:
+  maxConcurrentCalls: 20
+  callRate: {rate}
+  capacityThreshold: 0.8
+"""
+
+
+@dataclass
+class StepRun:
+    name: str
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class JobRun:
+    result: str
+    steps: list[StepRun] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)  # "steps.<id>.outputs.<key>"
+
+    def step(self, name: str) -> StepRun:
+        return next(s for s in self.steps if s.name == name)
+
+
+class Runner:
+    """Runs the jobs of the schedule workflows in `repo`, as GitHub Actions would."""
+
+    def __init__(self, repo: Path, context: dict[str, str], github: GitHubStub) -> None:
+        self.repo = repo
+        self.context = context
+        self.artifacts = repo.parent / "artifacts"
+        self.summary = repo.parent / "summary.md"
+        self.github = github
+        self.before: dict[str, Callable[[], None]] = {}  # step name -> hook run just before it
+        self.run_id = 4241
+
+    def start_run(self) -> None:
+        """A new workflow run: a fresh checkout, no artifacts, an empty summary, a new run id."""
+        for path in [*self.repo.iterdir(), self.artifacts, self.summary]:
+            if path.name in TRACKED or not path.exists():
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        self.run_id += 1
+        self.context["github.run_id"] = str(self.run_id)
+
+    def job(self, workflow: str, job_id: str, **matrix: object) -> JobRun:
+        job = workflow_jobs(workflow)[job_id]
+        context = {**self.context, **{f"matrix.{k}": str(v) for k, v in matrix.items()}}
+        run = JobRun("success")
+        for step in job["steps"]:
+            if not self._condition(step.get("if"), run.result == "failure"):
+                continue
+            if step.get("name") in self.before:
+                self.before[step["name"]]()
+            done = self._step(step, context)
+            run.steps.append(done)
+            if done.returncode != 0:
+                run.result = "failure"
+        run.outputs = {k: v for k, v in context.items() if k.startswith("steps.")}
+        return run
+
+    def _condition(self, expression: str | None, failed: bool) -> bool:
+        if expression is None:
+            return not failed
+        terms = expression.removeprefix("${{").removesuffix("}}").strip().split(" && ")
+        run = "always()" in terms or not failed
+        for term in terms:
+            found = re.fullmatch(r"hashFiles\('(.+)'\) != ''", term)
+            if found:
+                run = run and (self.repo / found[1]).exists()
+            elif term != "always()":
+                pytest.fail(f"the runner cannot evaluate `if: {expression}`")
+        return run
+
+    def _step(self, step: dict[str, Any], context: dict[str, str]) -> StepRun:
+        name = step.get("name", step.get("uses", ""))
+        uses = step.get("uses", "").split("@")[0]
+        if uses == "actions/upload-artifact":
+            return self._upload(name, step["with"], context)
+        if uses == "actions/download-artifact":
+            return self._download(name, step["with"])
+        if uses or step["run"] == INSTALL:
+            return StepRun(name, 0, "", "")  # checkout/setup/install: the test's tree and venv
+        return self._shell(name, step, context)
+
+    def _shell(self, name: str, step: dict[str, Any], context: dict[str, str]) -> StepRun:
+        outputs = self.repo.parent / "output.txt"
+        outputs.write_text("", encoding="utf-8")
+        env = {**self._base_env(), "GITHUB_OUTPUT": str(outputs)}
+        env.update({k: resolve(v, context) for k, v in step.get("env", {}).items()})
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=self.repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        for line in outputs.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            context[f"steps.{step['id']}.outputs.{key}"] = value
+        return StepRun(name, done.returncode, done.stdout, done.stderr)
+
+    def _base_env(self) -> dict[str, str]:
+        return {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "HOME": str(self.repo.parent),
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_ACTOR": "octocat",
+            "GITHUB_API_URL": self.github.url,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_RUN_ID": str(self.run_id),
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+        }
+
+    def _upload(self, name: str, spec: dict[str, Any], context: dict[str, str]) -> StepRun:
+        target = self.artifacts / resolve(spec["name"], context)
+        found = [self.repo / p for p in spec["path"].split() if (self.repo / p).exists()]
+        for path in found:
+            copy = shutil.copytree if path.is_dir() else shutil.copy2
+            target.mkdir(parents=True, exist_ok=True)
+            copy(path, target / path.name)
+        missing = not found and spec.get("if-no-files-found") == "error"
+        return StepRun(name, int(missing), "", "no files found" if missing else "")
+
+    def _download(self, name: str, spec: dict[str, Any]) -> StepRun:
+        names = sorted(p.name for p in self.artifacts.glob("*")) if self.artifacts.exists() else []
+        for artifact in fnmatch.filter(names, spec["pattern"]):
+            shutil.copytree(self.artifacts / artifact, self.repo / spec["path"] / artifact)
+        return StepRun(name, 0, "", "")
+
+
+def workflow_jobs(name: str) -> dict[str, Any]:
+    jobs = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))["jobs"]
+    assert isinstance(jobs, dict)
+    return jobs
+
+
+def tenants(workflow: str, job_id: str) -> list[dict[str, Any]]:
+    entries = workflow_jobs(workflow)[job_id]["strategy"]["matrix"]["include"]
+    assert isinstance(entries, list)
+    return entries
+
+
+def resolve(text: str, context: dict[str, str]) -> str:
+    def lookup(found: re.Match[str]) -> str:
+        if found[1] not in context:
+            pytest.fail(f"the runner does not know the expression ${{{{ {found[1]} }}}}")
+        return context[found[1]]
+
+    return re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lookup, str(text))
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubStub]:
+    with GitHubStub() as stub:
+        yield stub
+
+
+@pytest.fixture
+def emu(emulator_factory: Callable[..., Emulator]) -> Emulator:
+    return emulator_factory(campaigns=("c1",))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "schedules" / "c1").mkdir(parents=True)
+    (root / "scripts").mkdir()
+    shutil.copy2(ROOT / "scripts" / "gitops.py", root / "scripts" / "gitops.py")
+    write_schedule(root, rate=10)
+    return root
+
+
+def write_schedule(repo: Path, rate: int) -> None:
+    text = SCHEDULE.format(rate=rate)
+    (repo / "schedules" / "c1" / "weekday-renewals.yaml").write_text(text, encoding="utf-8")
+
+
+def declared(rate: int) -> dict[str, Any]:
+    """The schedule file's body as the API holds it."""
+    body = yaml.safe_load(SCHEDULE.format(rate=rate))
+    del body["formatVersion"], body["campaignId"]
+    assert isinstance(body, dict)
+    return body
+
+
+def context_for(emu: Emulator, *, fork: bool) -> dict[str, str]:
+    return {
+        "secrets.CXONE_SUBDOMAIN": "",
+        "secrets.CXONE_BASE_URL": emu.base_url,
+        "secrets.CXONE_CLIENT_ID": emu.client_id,
+        "secrets.CXONE_CLIENT_SECRET": emu.client_secret,
+        "github.token": TOKEN,
+        "github.server_url": "https://github.com",
+        "github.repository": REPO,
+        "github.run_attempt": "1",
+        "github.event.pull_request.number": "7",
+        "github.event.pull_request.head.sha": "fedcba9876543210fedcba9876543210fedcba98",
+        "github.event.pull_request.head.repo.full_name != github.repository": str(fork).lower(),
+    }
+
+
+def pull_request(runner: Runner, *, fork: bool) -> dict[str, JobRun]:
+    """The plan workflow's jobs in their order; a fork's plan job is skipped by its `if`."""
+    runner.start_run()
+    jobs = {"validate": runner.job("schedules-plan.yml", "validate")}
+    runner.context["needs.validate.result"] = jobs["validate"].result
+    same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
+    assert workflow_jobs("schedules-plan.yml")["plan"]["if"] == same_repo
+    plan_result = "skipped"
+    if not fork and jobs["validate"].result == "success":
+        runs = [runner.job("schedules-plan.yml", "plan", **t) for t in tenants(*PLAN)]
+        plan_result = "failure" if any(r.result == "failure" for r in runs) else "success"
+        jobs["plan"] = runs[0]
+    runner.context["needs.plan.result"] = plan_result
+    jobs["comment"] = runner.job("schedules-plan.yml", "comment")
+    return jobs
+
+
+def no_secret_anywhere(runner: Runner, emu: Emulator, *jobs: JobRun) -> None:
+    texts = [s.stdout + s.stderr for job in jobs for s in job.steps]
+    if runner.summary.exists():
+        texts.append(runner.summary.read_text(encoding="utf-8"))
+    texts += [c["body"] for c in runner.github.comments.values()]
+    texts += [i["body"] for i in runner.github.issues.values()]
+    assert all(emu.client_secret not in text for text in texts)
+
+
+def test_a_pull_request_gets_one_plan_comment_that_the_next_push_updates(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    jobs = pull_request(runner, fork=False)
+    assert {name: job.result for name, job in jobs.items()} == dict.fromkeys(jobs, "success")
+    plan_md = (runner.artifacts / "plan-production" / "plan.md").read_text(encoding="utf-8")
+    assert "Weekday renewals" in plan_md
+    assert (runner.artifacts / "plan-production" / "plan.json").is_file()
+    [first] = github.comments_on(7)
+    assert first.startswith("<!-- cxsched-plan -->\n## cxsched plan\n\nValidation passed.\n")
+    nested = plan_md.strip().replace("## cxsched plan", "#### cxsched plan", 1)
+    assert f"### Tenant `production`\n\n{nested}\n" in first
+    summary = runner.summary.read_text(encoding="utf-8")
+    assert summary == f"## Plan for tenant production\n\n{nested}\n\n"
+    assert emu.schedules("c1") == []  # a plan never writes
+
+    write_schedule(repo, rate=12)
+    again = pull_request(runner, fork=False)
+    assert again["comment"].step("Post or update the plan comment").stdout == (
+        "updated comment 101 on pull request #7\n"
+    )
+    [second] = github.comments_on(7)
+    assert (second.count('"callRate": 12'), second.count('"callRate": 10')) == (1, 0)
+    no_secret_anywhere(runner, emu, *jobs.values(), *again.values())
+
+
+def test_a_pull_request_from_a_fork_is_validated_only(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    runner = Runner(repo, context_for(emu, fork=True), github)
+    jobs = pull_request(runner, fork=True)
+    assert list(jobs) == ["validate", "comment"]
+    assert jobs["comment"].result == "success"
+    [body] = github.comments_on(7)
+    assert "**no plan was made**" in body
+    assert emu.count() == 0  # not a single call reached the tenant
+
+
+def test_an_invalid_schedule_stops_before_the_tenant_and_the_comment_says_so(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    write_schedule(repo, rate=-1)
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    jobs = pull_request(runner, fork=False)
+    assert jobs["validate"].result == "failure"
+    assert "::error file=schedules/c1/weekday-renewals.yaml" in jobs["validate"].steps[-1].stdout
+    [body] = github.comments_on(7)
+    assert "No plan was made: fix the findings annotated on the changed lines." in body
+    assert emu.count() == 0
+
+
+def apply(runner: Runner) -> JobRun:
+    [tenant] = tenants(*APPLY)
+    runner.start_run()
+    return runner.job(*APPLY, **tenant)
+
+
+def test_a_merge_applies_and_leaves_an_audit_trail_in_the_summary(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    job = apply(runner)
+    assert job.result == "success", job.steps
+    [live] = emu.schedules("c1")
+    assert live["name"] == "Weekday renewals"
+    assert (repo / "audit" / "trail.jsonl").is_file()
+    audit_txt = (repo / "audit.txt").read_text(encoding="utf-8")
+    assert audit_txt.strip()
+    summary = runner.summary.read_text(encoding="utf-8")
+    assert summary.startswith("## Apply to tenant production\n\n")
+    assert f"```text\n{audit_txt.rstrip()}\n```" in summary
+    kept = runner.artifacts / "audit-production-4242-1"
+    assert sorted(p.name for p in kept.iterdir()) == ["apply.txt", "audit", "plan.json", "plan.md"]
+    assert (kept / "audit" / "trail.jsonl").is_file()
+    no_secret_anywhere(runner, emu, job)
+
+
+def test_an_apply_that_meets_a_concurrent_edit_fails_the_job(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    live = emu.create_schedule("c1", declared(rate=10))  # as an earlier apply left it
+    write_schedule(repo, rate=12)
+    runner.before["Apply"] = lambda: emu.edit_schedule(
+        "c1", live["id"], {"dialerSettings": {**live["dialerSettings"], "callRate": 5}}
+    )
+    job = apply(runner)
+    assert job.result == "failure"
+    assert job.step("Apply").returncode == 1
+    assert [s.name for s in job.steps][-3:] == [
+        "Audit trail",
+        "Job summary",
+        "Upload the plan and the audit trail",
+    ]
+    assert emu.schedules("c1")[0]["dialerSettings"]["callRate"] == 5  # not clobbered
+    summary = runner.summary.read_text(encoding="utf-8")
+    assert "c1/Weekday renewals: CONFLICT: c1/Weekday renewals changed on the tenant" in summary
+    assert "recheck  update  c1/Weekday renewals" in summary  # the audit trail says so too
+
+
+def drift(runner: Runner) -> JobRun:
+    [tenant] = tenants(*DRIFT)
+    runner.start_run()
+    return runner.job(*DRIFT, **tenant)
+
+
+def test_drift_opens_one_issue_updates_it_and_closes_it_after_reapply(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    live = emu.create_schedule("c1", declared(rate=10))  # as an earlier apply left it
+    emu.edit_schedule(
+        "c1", live["id"], {"dialerSettings": {**live["dialerSettings"], "callRate": 5}}
+    )
+    first = drift(runner)
+    assert first.outputs[STATUS] == "2"
+    assert first.result == "success"
+    assert first.step(ISSUE).stdout == "opened drift issue #101 of tenant production\n"
+    plan_md = (runner.artifacts / "drift-production" / "plan.md").read_text(encoding="utf-8")
+    nested = plan_md.strip().replace("## cxsched plan", "#### cxsched plan", 1)
+    assert f"\n\n{nested}\n\n" in github.issues[101]["body"]
+    assert f"Full plan: [plan.json]({RUNS}/4242)" in plan_md
+    assert drift(runner).step(ISSUE).stdout == "updated drift issue #101 of tenant production\n"
+    assert [i["state"] for i in github.issues.values()] == ["open"]
+
+    assert apply(runner).result == "success"  # re-apply (workflow_dispatch)
+    healed = drift(runner)
+    assert healed.outputs[STATUS] == "0"
+    assert healed.step(ISSUE).stdout == "closed drift issue #101 of tenant production\n"
+    assert github.issues[101]["state"] == "closed"
+    no_secret_anywhere(runner, emu, first, healed)
+
+
+def test_a_failing_drift_plan_fails_the_job_and_leaves_the_issue(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    context = {**context_for(emu, fork=False), "secrets.CXONE_CLIENT_SECRET": "wrong"}
+    runner = Runner(repo, context, github)
+    job = drift(runner)
+    assert job.outputs[STATUS] == "1"
+    assert job.result == "failure"
+    assert job.step(ISSUE).stderr.startswith("error: the drift plan for tenant production failed")
+    assert github.requests == []
