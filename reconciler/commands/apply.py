@@ -1,0 +1,260 @@
+"""`cxsched apply PLAN.json` and `cxsched apply [PATH...]`: make the tenant match the plan.
+
+With a saved plan (one `.json` argument) exactly that plan is applied, after checking that it
+is of this format and tool major version, that the desired files it was made from still
+validate and have not changed since (their digest), and nothing else is read from the tenant:
+one write per change. With paths (default `schedules/`) the plan is made and shown first; on a
+terminal you confirm it, in CI `--auto-approve` does; without either apply refuses before any
+call. Conflicts of a one-go apply are re-planned per schedule (see `reconciler.apply`).
+
+Exit codes: 0 everything applied (or nothing to do), 1 invalid input, a refused plan, or any
+action that failed or conflicted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import click
+
+from reconciler import __version__
+from reconciler.apply import ActionResult, ApplyResult, apply_plan
+from reconciler.apply_report import render_calls, render_results, render_summary
+from reconciler.audit import AuditTrail, Check, run_context, trail_path
+from reconciler.commands._api import api_options, build_client
+from reconciler.commands._config import config_option
+from reconciler.config import RepoConfig, load_repo_config
+from reconciler.desired import DesiredState, load_desired
+from reconciler.errors import InputError, PlanError
+from reconciler.model import TenantLimits
+from reconciler.plan import Plan, load_plan, make_plan, read_live
+from reconciler.render import render_plan
+from reconciler.seam import ScheduleAPI
+from reconciler.validation import check_limits
+
+__all__ = ["command"]
+
+DEFAULT_PATHS = (Path("schedules"),)
+#: Changes from which a progress bar is shown (on a terminal only).
+_PROGRESS_FROM = 20
+_SHOWN_FINDINGS = 10
+
+
+class _Prepared(NamedTuple):
+    plan: Plan
+    desired: DesiredState
+    checks: tuple[Check, ...]
+
+
+@click.command("apply")
+@click.argument(
+    "targets", nargs=-1, type=click.Path(path_type=Path), metavar="[PLAN.json | PATH...]"
+)
+@click.option("--auto-approve", is_flag=True, help="Apply a fresh plan without asking (for CI).")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete unmanaged schedules of campaigns whose config opts in (paths only).",
+)
+@click.option(
+    "--audit-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The audit trail [default: audit_path of cxsched.yaml, else audit/trail.jsonl].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="Writes in flight at once (the request rate is paced either way).",
+)
+@config_option
+@api_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    /,
+    *,
+    targets: tuple[Path, ...],
+    auto_approve: bool,
+    prune: bool,
+    audit_file: Path | None,
+    workers: int,
+    config: Path | None,
+    **api: Any,
+) -> None:
+    """Apply a saved plan, or plan PATHs (default schedules/) and apply after confirmation."""
+    repo = load_repo_config(config)
+    saved = len(targets) == 1 and targets[0].suffix.lower() == ".json"
+    if saved and prune:
+        raise click.UsageError("--prune is decided when a plan is made: use `plan --prune --out`")
+    prepared = _saved_plan(targets[0], repo) if saved else None
+    paths = targets or DEFAULT_PATHS
+    desired = None if saved else _valid_desired(paths, repo)
+    if not saved and not auto_approve and not _interactive():
+        raise InputError(
+            "apply without a saved plan needs confirmation, and this is not a terminal: "
+            "pass --auto-approve (CI), or save a plan with `cxsched plan --out plan.json` "
+            "and apply that file"
+        )
+    trail = AuditTrail(trail_path(repo, audit_file), run_context(_command_line(targets, prune)))
+    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+        if prepared is None:
+            assert desired is not None
+            prepared = _one_go_plan(client, desired, repo, paths, prune)
+            if not _approved(prepared.plan, auto_approve):
+                click.echo("Apply cancelled: nothing was changed.")
+                ctx.exit(1)
+            prepared = prepared._replace(checks=(*prepared.checks, _approval(auto_approve)))
+        result = _apply(client, prepared, trail, replan=not saved, workers=workers)
+        calls = client.call_counts()
+    _report(result, calls)
+    ctx.exit(0 if result.ok else 1)
+
+
+def _command_line(targets: Sequence[Path], prune: bool) -> str:
+    """The command as recorded in the audit trail (never a connection flag or secret)."""
+    return " ".join(["apply", *(t.as_posix() for t in targets), *(["--prune"] if prune else [])])
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+# -- saved plan ------------------------------------------------------------------------------
+
+
+def _saved_plan(path: Path, repo: RepoConfig) -> _Prepared:
+    plan = load_plan(path)
+    _check_tool_version(plan, path)
+    desired = _valid_desired(tuple(Path(p) for p in plan.paths), repo)
+    if desired.digest != plan.desired_digest:
+        raise PlanError(
+            f"{path}: the desired files changed since this plan was made (their digest was "
+            f"{plan.desired_digest}, it is now {desired.digest}); nothing was applied. Make and "
+            f"review a new plan: `cxsched plan {' '.join(plan.paths)} --out {path}`"
+        )
+    limits = _check_limits(desired, plan.limits, "the plan's tenant limits")
+    fresh = Check("desired files unchanged", True, f"digest {plan.desired_digest} as planned")
+    made = Check(
+        "plan file", True, f"format {plan.format_version}, made by cxsched {plan.tool_version}"
+    )
+    return _Prepared(plan, desired, (made, _validated(desired), fresh, limits))
+
+
+def _check_tool_version(plan: Plan, path: Path) -> None:
+    if plan.tool_version.split(".")[0] != __version__.split(".")[0]:
+        raise PlanError(
+            f"{path} was made by cxsched {plan.tool_version}, this is cxsched {__version__} "
+            "(another major version); make the plan again with this version"
+        )
+
+
+# -- one go ----------------------------------------------------------------------------------
+
+
+def _valid_desired(paths: Sequence[Path], repo: RepoConfig) -> DesiredState:
+    """The desired state, or InputError before any API call when it does not validate."""
+    desired = load_desired(paths, repo)
+    if desired.has_errors():
+        errors = [f for f in desired.findings if f.severity == "error"]
+        shown = "\n  ".join(
+            f"{f.path}:{f.line}: {f.pointer or '/'}: {f.message} [{f.rule}]"
+            for f in errors[:_SHOWN_FINDINGS]
+        )
+        more = f"\n  ... and {len(errors) - _SHOWN_FINDINGS} more" if len(errors) > 10 else ""
+        raise InputError(
+            f"the desired state does not validate ({len(errors)} error(s)); nothing was sent "
+            f"to the API:\n  {shown}{more}\nRun `cxsched validate` for the full report."
+        )
+    return desired
+
+
+def _one_go_plan(
+    api: ScheduleAPI,
+    desired: DesiredState,
+    repo: RepoConfig,
+    paths: Sequence[Path],
+    prune: bool,
+) -> _Prepared:
+    campaigns = {item.campaign_id for item in desired.schedules}
+    live = read_live(api, campaigns)
+    limits = api.tenant_limits()
+    limit_check = _check_limits(desired, limits, "the tenant's live capacity")
+    plan = make_plan(
+        desired, live, repo, limits=limits, prune=prune, paths=[p.as_posix() for p in paths]
+    )
+    return _Prepared(plan, desired, (_validated(desired), limit_check))
+
+
+def _check_limits(desired: DesiredState, limits: TenantLimits, against: str) -> Check:
+    errors = [f for f in check_limits(desired.schedules, limits) if f.severity == "error"]
+    if errors:
+        shown = "\n  ".join(f"{f.path}:{f.line}: {f.pointer}: {f.message}" for f in errors)
+        raise InputError(f"dialer limits exceeded; nothing was applied:\n  {shown}")
+    detail = (
+        f"maxConcurrentCalls <= {limits.max_concurrent_calls}, "
+        f"callRate <= {limits.max_call_rate:g} ({against})"
+    )
+    return Check("dialer limits", True, detail)
+
+
+def _validated(desired: DesiredState) -> Check:
+    warnings = sum(1 for f in desired.findings if f.severity == "warning")
+    detail = (
+        f"{len(desired.schedules)} schedule(s) in {len(desired.files)} file(s): "
+        f"0 errors, {warnings} warning(s)"
+    )
+    return Check("validate", True, detail)
+
+
+def _approved(plan: Plan, auto_approve: bool) -> bool:
+    click.echo(render_plan(plan, "text", color=sys.stdout.isatty()), nl=False)
+    if not plan.has_changes or auto_approve:
+        return True
+    return click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
+
+
+def _approval(auto_approve: bool) -> Check:
+    how = "--auto-approve" if auto_approve else "confirmed on the terminal"
+    return Check("approval", True, how)
+
+
+# -- apply and report ------------------------------------------------------------------------
+
+
+def _apply(
+    api: ScheduleAPI, prepared: _Prepared, trail: AuditTrail, *, replan: bool, workers: int
+) -> ApplyResult:
+    with _progress(len(prepared.plan.changes)) as advance:
+        return apply_plan(
+            api,
+            prepared.plan,
+            trail,
+            desired=prepared.desired.schedules,
+            replan=replan,
+            checks=prepared.checks,
+            workers=workers,
+            on_result=advance,
+        )
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[ActionResult], None] | None]:
+    if total < _PROGRESS_FROM or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
+        yield lambda _result: bar.update(1)
+
+
+def _report(result: ApplyResult, calls: Any) -> None:
+    lines = render_results(result)
+    if lines:
+        click.echo(lines)
+    click.echo(render_summary(result))
+    click.echo(render_calls(calls))

@@ -1,0 +1,148 @@
+"""`cxsched audit verify|show`: check the audit trail's hash chain, or list its records.
+
+`verify` exits 0 and prints the record count and head hash when the chain is intact, or exits 1
+naming the first bad record (line, seq, what is wrong). `show` lists records filtered by
+campaign, schedule (name or id), run id (or a prefix of it) and time, as text or JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from reconciler.audit import canonical_json, trail_path
+from reconciler.audit_reader import RecordFilter, read_records, verify_trail
+from reconciler.commands._config import config_option
+from reconciler.config import load_repo_config
+
+__all__ = ["command"]
+
+_audit_file = click.option(
+    "--audit-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The trail to read [default: audit_path of cxsched.yaml, else audit/trail.jsonl].",
+)
+
+
+@click.group("audit")
+def command() -> None:
+    """Verify or show the hash-chained audit trail of plan and apply runs."""
+
+
+@command.command("verify")
+@_audit_file
+@config_option
+@click.pass_context
+def verify(ctx: click.Context, audit_file: Path | None, config: Path | None) -> None:
+    """Check every record's hash and link and the trail's head; name the first bad record."""
+    path = trail_path(load_repo_config(config), audit_file)
+    report = verify_trail(path)
+    if report.problem is not None:
+        click.echo(f"audit trail {path}: FAILED at {report.problem}")
+        click.echo(
+            f"The {report.count} record(s) before it are intact. The trail was changed outside "
+            "cxsched: restore it from a copy and find out who changed it."
+        )
+        ctx.exit(1)
+    click.echo(f"audit trail {path}: OK, {report.count} record(s), head {report.head_hash}")
+    if report.note is not None:
+        click.echo(f"note: {report.note}")
+
+
+@command.command("show")
+@_audit_file
+@config_option
+@click.option("--campaign", metavar="ID", help="Only records of this campaign.")
+@click.option("--schedule", metavar="NAME|ID", help="Only records of this schedule.")
+@click.option("--run", "run_id", metavar="RUN", help="Only records of this run (id or prefix).")
+@click.option("--since", metavar="ISO", help="Only records at or after this time (default UTC).")
+@click.option("--until", metavar="ISO", help="Only records at or before this time.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per record; json: a JSON array of the full records.",
+)
+def show(
+    *,
+    audit_file: Path | None,
+    config: Path | None,
+    campaign: str | None,
+    schedule: str | None,
+    run_id: str | None,
+    since: str | None,
+    until: str | None,
+    fmt: Literal["text", "json"],
+) -> None:
+    """List the records of the trail that match every filter given."""
+    path = trail_path(load_repo_config(config), audit_file)
+    selected = RecordFilter(
+        campaign=campaign,
+        schedule=schedule,
+        run=run_id,
+        since=_instant(since, "--since"),
+        until=_instant(until, "--until"),
+    )
+    records = [record for record in read_records(path) if selected.matches(record)]
+    if fmt == "json":
+        click.echo(canonical_json(records) if not records else _json_lines(records))
+        return
+    for record in records:
+        click.echo(_text(record))
+
+
+def _instant(value: str | None, flag: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 date or date-time (e.g. 2027-01-04T13:00:00Z)",
+            param_hint=flag,
+        ) from exc
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _json_lines(records: list[dict[str, Any]]) -> str:
+    return "[\n" + ",\n".join(canonical_json(record) for record in records) + "\n]"
+
+
+def _text(record: dict[str, Any]) -> str:
+    event = record.get("event") or "?"
+    if record.get("phase"):
+        event = f"{event}/{record['phase']}"
+    parts = [
+        str(record.get("time")),
+        f"#{record.get('seq')}",
+        str(record.get("run_id")),
+        str(record.get("actor")),
+        event,
+        record.get("action") or "",
+        _target(record),
+        record.get("result") or "",
+        f"HTTP {record['status']}" if record.get("status") is not None else "",
+        _etags(record),
+        f"error: {record['error']}" if record.get("error") else "",
+    ]
+    return "  ".join(part for part in parts if part)
+
+
+def _target(record: dict[str, Any]) -> str:
+    if record.get("campaign") is None:
+        campaigns = record.get("campaigns") or []
+        return ",".join(str(c) for c in campaigns)
+    target = f"{record['campaign']}/{record.get('schedule')}"
+    return f"{target} ({record['schedule_id']})" if record.get("schedule_id") else target
+
+
+def _etags(record: dict[str, Any]) -> str:
+    base, new = record.get("base_etag"), record.get("new_etag")
+    if base is None and new is None:
+        return ""
+    return f"etag {base or '-'} -> {new or '-'}" if new else f"etag {base}"
