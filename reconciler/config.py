@@ -4,21 +4,29 @@ It holds the tenant profile (dialer capacity, maximum call rate, API request bud
 campaigns that opt in to pruning, fields to ignore in diffs and the audit trail's path. It is
 optional (every value has a default) and schema-validated (`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
+
+`load_repo_config` raises `ConfigError` (an `InputError`) carrying one finding per problem, each
+with its file:line:column, so `validate` can report them like a schedule's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from reconciler.model import TenantLimits
+from reconciler.errors import InputError
+from reconciler.model import Finding, TenantLimits
 
 __all__ = [
     "CONFIG_FILENAME",
     "DEFAULT_AUDIT_PATH",
+    "ConfigError",
     "IgnoreRule",
     "RepoConfig",
     "TenantProfile",
+    "load_repo_config",
 ]
 
 CONFIG_FILENAME = "cxsched.yaml"
@@ -56,3 +64,57 @@ class RepoConfig:
     ignore_differences: tuple[IgnoreRule, ...] = ()
     audit_path: Path = DEFAULT_AUDIT_PATH
     source: Path | None = None
+
+
+class ConfigError(InputError):
+    """The repository config file is invalid; `findings` say where and why."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = tuple(sorted(findings, key=Finding.sort_key))
+        lines = (f"{f.path}:{f.line}:{f.column}: {f.rule}: {f.message}" for f in self.findings)
+        super().__init__("invalid repository config:\n" + "\n".join(lines))
+
+
+def load_repo_config(path: Path | None = None) -> RepoConfig:
+    """The config at `path`; with None, `./cxsched.yaml` if it exists, else the defaults.
+
+    `audit_path` is kept as written: relative paths are relative to the config file
+    (`source`). Raises `InputError` for a missing `path`, `ConfigError` for an invalid file.
+    """
+    if path is None:
+        path = Path(CONFIG_FILENAME)
+        if not path.is_file():
+            return RepoConfig()
+    elif not path.is_file():
+        raise InputError(
+            f"config file {path} does not exist; create it or drop --config to use the defaults"
+        )
+    # Imported here: the many modules that need only the records above skip YAML and jsonschema.
+    from reconciler.loader import load_file
+    from reconciler.validation import schema_findings
+
+    loaded = load_file(path)
+    if loaded.document is None:
+        raise ConfigError(loaded.findings)
+    findings = schema_findings(loaded.document, "config")
+    if findings:
+        raise ConfigError(findings)
+    return _repo_config(loaded.document.data, path)
+
+
+def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
+    tenant = data.get("tenant", {})
+    defaults = TenantProfile()
+    profile = TenantProfile(
+        max_concurrent_calls=tenant.get("maxConcurrentCalls", defaults.max_concurrent_calls),
+        max_call_rate=float(tenant.get("maxCallRate", defaults.max_call_rate)),
+        requests_per_second=float(tenant.get("requestsPerSecond", defaults.requests_per_second)),
+    )
+    campaigns = data.get("campaigns", {})
+    prune = frozenset(name for name, options in campaigns.items() if options.get("prune") is True)
+    ignore = tuple(
+        IgnoreRule(tuple(rule["pointers"]), rule.get("campaign", "*"), rule.get("name", "*"))
+        for rule in data.get("ignoreDifferences", ())
+    )
+    audit = Path(data.get("audit", {}).get("path", DEFAULT_AUDIT_PATH))
+    return RepoConfig(profile, prune, ignore, audit, source)

@@ -1,0 +1,60 @@
+"""`cxsched validate [PATH...]`: check schedule files offline, before any API call.
+
+Exit 0 when valid, 1 when a file (or cxsched.yaml) has an error, or any finding with
+`--strict`. Findings go to stdout in the chosen format; a one-line summary goes to stderr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.commands._config import config_option
+from reconciler.config import ConfigError, RepoConfig, load_repo_config
+from reconciler.desired import load_desired
+from reconciler.findings import OutputFormat, render_findings, summary_line
+from reconciler.model import Finding
+
+__all__ = ["DEFAULT_PATHS", "command"]
+
+DEFAULT_PATHS = (Path("schedules"),)
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for pull-request annotations.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@config_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: OutputFormat,
+    strict: bool,
+    config: Path | None,
+) -> None:
+    """Check schedule files in PATHs (default schedules/) against the schema and the rules."""
+    repo, config_findings = _config(config)
+    desired = load_desired(paths or DEFAULT_PATHS, repo)
+    findings = sorted((*config_findings, *desired.findings), key=Finding.sort_key)
+    files = len(desired.files) + (1 if repo.source or config_findings else 0)
+    click.echo(render_findings(findings, fmt, files=files, strict=strict), nl=False)
+    click.echo(summary_line(findings, files=files), err=True)
+    failed = any(strict or finding.severity == "error" for finding in findings)
+    ctx.exit(1 if failed else 0)
+
+
+def _config(path: Path | None) -> tuple[RepoConfig, tuple[Finding, ...]]:
+    """The repository config, or the defaults and the findings that refused it."""
+    try:
+        return load_repo_config(path), ()
+    except ConfigError as exc:
+        return RepoConfig(), exc.findings

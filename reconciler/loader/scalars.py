@@ -1,0 +1,73 @@
+"""Scalar values under the YAML 1.2 core schema, as JSON can hold them.
+
+A plain (unquoted) scalar is null, a boolean (``true``/``false``), an integer (decimal, ``0o``
+octal, ``0x`` hex), a finite float, or else the string as written: there is no timestamp type,
+no base-60 number, no ``yes``/``no`` boolean and no ``.inf``/``.nan``. Quoted scalars are
+strings. The explicit core tags (``!!str``, ``!!int``, ``!!float``, ``!!bool``, ``!!null``) are
+read; any other tag is refused (`yaml-tag`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from reconciler.loader.document import Refusal, mark_of
+
+__all__ = ["scalar_value"]
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_OCT = re.compile(r"0o[0-7]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_WORDS: dict[str, Any] = {  # JSON has no infinity or NaN: ".inf" and ".nan" stay strings
+    "": None, "~": None, "null": None, "Null": None, "NULL": None,
+    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+}  # fmt: skip
+_NUMERIC_START = frozenset("0123456789+-.")
+
+
+def _plain(value: str) -> Any:
+    """A plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if value in _WORDS:
+        return _WORDS[value]
+    if value[0] not in _NUMERIC_START:
+        return value
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value):
+        number = float(value)
+        return number if math.isfinite(number) else value
+    if _OCT.fullmatch(value):
+        return int(value[2:], 8)
+    if _HEX.fullmatch(value):
+        return int(value[2:], 16)
+    return value
+
+
+_TAGGED: dict[str, Callable[[str], Any]] = {
+    "tag:yaml.org,2002:str": str,
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:bool": lambda text: {"true": True, "false": False}[text.lower()],
+    "tag:yaml.org,2002:null": lambda text: None,
+}
+
+
+def scalar_value(event: yaml.ScalarEvent) -> Any:
+    """The value of a scalar event; raises `Refusal` for an unsupported tag."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        return _plain(event.value) if event.implicit[0] else event.value
+    convert = _TAGGED.get(tag)
+    if convert is None:
+        raise Refusal("yaml-tag", f"the tag {tag} is not supported; remove it", mark_of(event))
+    try:
+        return convert(event.value)
+    except (ValueError, KeyError) as exc:
+        message = f"{event.value!r} cannot be read as {tag}; remove the tag or fix the value"
+        raise Refusal("yaml-tag", message, mark_of(event)) from exc
