@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from jsonschema import Draft202012Validator, ValidationError  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator, ValidationError
 
 from reconciler.loader import Document, Position, escape_pointer, load_file
 from reconciler.model import DesiredSchedule, Finding, TenantLimits
@@ -114,7 +114,9 @@ def _pre_check(name: SchemaName) -> Callable[[Any], bool] | None:
         import jsonschema_rs
     except ImportError:  # pragma: no cover - optional accelerator
         return None
-    fast = jsonschema_rs.Draft202012Validator(_validator(name).schema, validate_formats=True)
+    schema_document = _validator(name).schema
+    assert isinstance(schema_document, Mapping)
+    fast = jsonschema_rs.Draft202012Validator(dict(schema_document), validate_formats=True)
     return fast.is_valid
 
 
@@ -211,11 +213,17 @@ def _label(path: Iterable[Any]) -> str:
     return str(parts[-1])
 
 
+def _schema_of(error: ValidationError) -> Mapping[str, Any]:
+    """The subschema that failed, as a mapping (boolean schemas have no keywords)."""
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
 def _missing(error: ValidationError, pointer: str, label: str) -> list[tuple[str, str, str]]:
-    properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    properties = _schema_of(error).get("properties", {})
     where = "" if not pointer else f" in {label}"
     found = []
-    for field in error.validator_value:
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    for field in required:
         if isinstance(error.instance, dict) and field not in error.instance:
             description = properties.get(field, {}).get("description", "")
             message = f"missing required field {field!r}{where}" + (
@@ -226,7 +234,7 @@ def _missing(error: ValidationError, pointer: str, label: str) -> list[tuple[str
 
 
 def _unknown(error: ValidationError, pointer: str, label: str) -> list[tuple[str, str, str]]:
-    known = sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
+    known = sorted(_schema_of(error).get("properties", {}))
     where = "" if not pointer else f" in {label}"
     found = []
     for key in error.instance if isinstance(error.instance, dict) else ():
@@ -243,7 +251,7 @@ def _naive(error: ValidationError, label: str, zone: ZoneInfo | None) -> str | N
     value = error.instance
     if error.validator not in ("pattern", "format") or not isinstance(value, str):
         return None
-    if error.schema.get("format") != "date-time" or not _NAIVE.fullmatch(value):
+    if _schema_of(error).get("format") != "date-time" or not _NAIVE.fullmatch(value):
         return None
     offset = "-05:00"
     where = ""
@@ -273,8 +281,8 @@ def _message(error: ValidationError) -> str:
 
 
 def _shape(error: ValidationError, shown: str) -> str:
-    title = error.schema.get("title")
-    examples = error.schema.get("examples") or []
+    title = _schema_of(error).get("title")
+    examples = _schema_of(error).get("examples") or []
     example = f", e.g. {examples[0]!r}" if examples else ""
     if title:
         return f"{shown} is not a valid {title}{example}"
