@@ -2,15 +2,18 @@
 
 A small runner plays GitHub Actions for one job: it resolves each step's `env:` from a table of
 the expressions the workflows use (an expression it does not know fails the test), runs every
-`run:` script with bash in a copy of a schedules repository, keeps step outputs, the job summary
-and artifacts, and talks to a stub of the GitHub API. The checkout, setup and install steps are
-the test's own tree and interpreter. So the pull-request comment, the apply audit and the drift
-issue come from exactly the commands the workflows run.
+`run:` script with bash in a copy of a schedules repository, keeps step and job outputs, the job
+summary and artifacts, and talks to a stub of the GitHub API. Each job starts from a fresh
+checkout (the test's own tree and interpreter stand in for the checkout, setup and install
+steps), so the only thing one job hands the next is an artifact, as on GitHub. So the
+pull-request comment, the reviewed plan and its apply audit, and the drift issue come from
+exactly the commands the workflows run.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shutil
@@ -34,6 +37,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 INSTALL = "python -m pip install --disable-pip-version-check ."
 TRACKED = {"schedules", "scripts"}  # what a checkout brings; everything else is a run's output
 PLAN = ("schedules-plan.yml", "plan")
+MERGE_PLAN = ("schedules-apply.yml", "plan")
 APPLY = ("schedules-apply.yml", "apply")
 DRIFT = ("schedules-drift.yml", "drift")
 STATUS = "steps.plan.outputs.status"
@@ -66,6 +70,8 @@ class JobRun:
     result: str
     steps: list[StepRun] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)  # "steps.<id>.outputs.<key>"
+    job_outputs: dict[str, str] = field(default_factory=dict)  # the job's `outputs:`, if set
+    summary: str = ""  # what this job appended to the job summary
 
     def step(self, name: str) -> StepRun:
         return next(s for s in self.steps if s.name == name)
@@ -80,32 +86,42 @@ class Runner:
         self.artifacts = repo.parent / "artifacts"
         self.summary = repo.parent / "summary.md"
         self.github = github
-        self.before: dict[str, Callable[[], None]] = {}  # step name -> hook run just before it
         self.run_id = 4241
 
     def start_run(self) -> None:
-        """A new workflow run: a fresh checkout, no artifacts, an empty summary, a new run id."""
-        for path in [*self.repo.iterdir(), self.artifacts, self.summary]:
-            if path.name in TRACKED or not path.exists():
-                continue
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        """A new workflow run: no artifacts, an empty summary, a new run id."""
+        for path in [self.artifacts, self.summary]:
+            if path.exists():
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
         self.run_id += 1
         self.context["github.run_id"] = str(self.run_id)
+
+    def _checkout(self) -> None:
+        """A fresh checkout: the tracked files only, nothing an earlier job left behind."""
+        for path in self.repo.iterdir():
+            if path.name not in TRACKED:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     def job(self, workflow: str, job_id: str, **matrix: object) -> JobRun:
         job = workflow_jobs(workflow)[job_id]
         context = {**self.context, **{f"matrix.{k}": str(v) for k, v in matrix.items()}}
+        self._checkout()
+        before = self.summary.read_text(encoding="utf-8") if self.summary.exists() else ""
         run = JobRun("success")
         for step in job["steps"]:
             if not self._condition(step.get("if"), run.result == "failure"):
                 continue
-            if step.get("name") in self.before:
-                self.before[step["name"]]()
             done = self._step(step, context)
             run.steps.append(done)
             if done.returncode != 0:
                 run.result = "failure"
         run.outputs = {k: v for k, v in context.items() if k.startswith("steps.")}
+        for key, expression in job.get("outputs", {}).items():
+            value = resolve(expression, context, missing="")
+            if value:  # the runner skips an empty output: it never overrides another's
+                run.job_outputs[key] = value
+        after = self.summary.read_text(encoding="utf-8") if self.summary.exists() else ""
+        run.summary = after[len(before) :]
         return run
 
     def _condition(self, expression: str | None, failed: bool) -> bool:
@@ -127,7 +143,7 @@ class Runner:
         if uses == "actions/upload-artifact":
             return self._upload(name, step["with"], context)
         if uses == "actions/download-artifact":
-            return self._download(name, step["with"])
+            return self._download(name, step["with"], context)
         if uses or step["run"] == INSTALL:
             return StepRun(name, 0, "", "")  # checkout/setup/install: the test's tree and venv
         return self._shell(name, step, context)
@@ -176,7 +192,13 @@ class Runner:
         missing = not found and spec.get("if-no-files-found") == "error"
         return StepRun(name, int(missing), "", "no files found" if missing else "")
 
-    def _download(self, name: str, spec: dict[str, Any]) -> StepRun:
+    def _download(self, name: str, spec: dict[str, Any], context: dict[str, str]) -> StepRun:
+        if "name" in spec:  # one artifact, its files straight into `path` (default: workspace)
+            source = self.artifacts / resolve(spec["name"], context)
+            if not source.is_dir():
+                return StepRun(name, 1, "", f"Artifact not found for name: {source.name}")
+            shutil.copytree(source, self.repo / spec.get("path", "."), dirs_exist_ok=True)
+            return StepRun(name, 0, "", "")
         names = sorted(p.name for p in self.artifacts.glob("*")) if self.artifacts.exists() else []
         for artifact in fnmatch.filter(names, spec["pattern"]):
             shutil.copytree(self.artifacts / artifact, self.repo / spec["path"] / artifact)
@@ -195,11 +217,15 @@ def tenants(workflow: str, job_id: str) -> list[dict[str, Any]]:
     return entries
 
 
-def resolve(text: str, context: dict[str, str]) -> str:
+def resolve(text: str, context: dict[str, str], missing: str | None = None) -> str:
+    """`text` with its expressions replaced; an unknown one fails the test unless `missing`."""
+
     def lookup(found: re.Match[str]) -> str:
-        if found[1] not in context:
+        if found[1] in context:
+            return context[found[1]]
+        if missing is None:
             pytest.fail(f"the runner does not know the expression ${{{{ {found[1]} }}}}")
-        return context[found[1]]
+        return missing
 
     return re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lookup, str(text))
 
@@ -332,42 +358,102 @@ def test_an_invalid_schedule_stops_before_the_tenant_and_the_comment_says_so(
     assert emu.count() == 0
 
 
-def apply(runner: Runner) -> JobRun:
-    [tenant] = tenants(*APPLY)
+def merge(runner: Runner, between: Callable[[], object] | None = None) -> dict[str, JobRun]:
+    """The apply workflow's jobs in their order; `between` runs after the plan job, where the
+    reviewers approve. The apply job runs only when the plan job's `changes` output says so."""
+    [tenant] = tenants(*MERGE_PLAN)
+    assert tenants(*APPLY) == [tenant]
     runner.start_run()
-    return runner.job(*APPLY, **tenant)
+    jobs = {"plan": runner.job(*MERGE_PLAN, **tenant)}
+    if between is not None:
+        between()
+    apply_job = workflow_jobs(APPLY[0])["apply"]
+    assert (apply_job["needs"], apply_job["if"]) == ("plan", "needs.plan.outputs.changes == 'true'")
+    if jobs["plan"].result == "success" and jobs["plan"].job_outputs.get("changes") == "true":
+        jobs["apply"] = runner.job(*APPLY, **tenant)
+    return jobs
 
 
-def test_a_merge_applies_and_leaves_an_audit_trail_in_the_summary(
+def test_a_merge_applies_the_reviewed_plan_and_leaves_an_audit_trail(
     repo: Path, emu: Emulator, github: GitHubStub
 ) -> None:
     runner = Runner(repo, context_for(emu, fork=False), github)
-    job = apply(runner)
+    jobs = merge(runner, between=lambda: assert_no_write(emu))
+    assert (jobs["plan"].result, jobs["plan"].job_outputs) == ("success", {"changes": "true"})
+    handed = runner.artifacts / "plan-production-1"
+    assert sorted(p.name for p in handed.iterdir()) == ["audit", "plan.json", "plan.md"]
+    plan_md = (handed / "plan.md").read_text(encoding="utf-8")
+    nested = plan_md.strip().replace("## cxsched plan", "#### cxsched plan", 1)
+    assert jobs["plan"].summary == f"## Plan for tenant production\n\n{nested}\n\n"
+    assert "+ create" in plan_md and "Weekday renewals" in plan_md
+
+    job = jobs["apply"]
     assert job.result == "success", job.steps
     [live] = emu.schedules("c1")
     assert live["name"] == "Weekday renewals"
-    assert (repo / "audit" / "trail.jsonl").is_file()
-    audit_txt = (repo / "audit.txt").read_text(encoding="utf-8")
-    assert audit_txt.strip()
-    summary = runner.summary.read_text(encoding="utf-8")
-    assert summary.startswith("## Apply to tenant production\n\n")
-    assert f"```text\n{audit_txt.rstrip()}\n```" in summary
     kept = runner.artifacts / "audit-production-4242-1"
     assert sorted(p.name for p in kept.iterdir()) == ["apply.txt", "audit", "plan.json", "plan.md"]
-    assert (kept / "audit" / "trail.jsonl").is_file()
-    no_secret_anywhere(runner, emu, job)
+    assert (kept / "plan.json").read_bytes() == (handed / "plan.json").read_bytes()
+    trail = (kept / "audit" / "trail.jsonl").read_text(encoding="utf-8").splitlines()
+    assert trail[0] == (handed / "audit" / "trail.jsonl").read_text(encoding="utf-8").strip()
+    # the plan job's record, then the apply's: its plan, the create's intent and outcome
+    assert [json.loads(record)["event"] for record in trail] == ["plan", "plan", "write", "write"]
+    audit_txt = (repo / "audit.txt").read_text(encoding="utf-8")
+    assert job.summary.startswith("## Apply to tenant production\n\n```text\n")
+    assert f"```text\n{audit_txt.rstrip()}\n```" in job.summary
+    no_secret_anywhere(runner, emu, *jobs.values())
 
 
-def test_an_apply_that_meets_a_concurrent_edit_fails_the_job(
+def row(before: int, after: int) -> str:
+    """The plan's markdown row for a call-rate change."""
+    code = "| <code>/dialerSettings/callRate</code> | <code>{}</code> | <code>{}</code> |"
+    return code.format(before, after)
+
+
+def assert_no_write(emu: Emulator) -> None:
+    """Nothing was written while the plan job ran: it only reads the tenant."""
+    assert emu.schedules("c1") == []
+
+
+def test_a_merge_with_nothing_to_do_skips_the_apply_and_asks_no_reviewer(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    emu.create_schedule("c1", declared(rate=10))  # the tenant already matches git
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    jobs = merge(runner)
+    assert list(jobs) == ["plan"]
+    assert (jobs["plan"].result, jobs["plan"].job_outputs) == ("success", {})
+    assert "No changes" in jobs["plan"].summary
+    assert {label for label, _ in emu.counters()} == {  # reads only
+        "POST /oauth/token",
+        "GET /api/v2/dialer/capacity",
+        "GET /api/v2/campaigns/{campaignId}/schedules",
+    }
+
+
+def test_a_failing_plan_fails_the_plan_job_and_applies_nothing(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    context = {**context_for(emu, fork=False), "secrets.CXONE_CLIENT_SECRET": "wrong"}
+    runner = Runner(repo, context, github)
+    jobs = merge(runner)
+    assert list(jobs) == ["plan"]
+    assert jobs["plan"].result == "failure"
+    assert jobs["plan"].step("Plan").returncode == 1
+    assert jobs["plan"].job_outputs == {}
+    assert emu.schedules("c1") == []
+
+
+def test_a_tenant_edit_after_the_reviewed_plan_is_a_conflict_not_overwritten(
     repo: Path, emu: Emulator, github: GitHubStub
 ) -> None:
     runner = Runner(repo, context_for(emu, fork=False), github)
     live = emu.create_schedule("c1", declared(rate=10))  # as an earlier apply left it
     write_schedule(repo, rate=12)
-    runner.before["Apply"] = lambda: emu.edit_schedule(
-        "c1", live["id"], {"dialerSettings": {**live["dialerSettings"], "callRate": 5}}
-    )
-    job = apply(runner)
+    edited = {"dialerSettings": {**live["dialerSettings"], "callRate": 5}}
+    jobs = merge(runner, between=lambda: emu.edit_schedule("c1", live["id"], edited))
+    assert row(10, 12) in jobs["plan"].summary  # what the reviewers approved
+    job = jobs["apply"]
     assert job.result == "failure"
     assert job.step("Apply").returncode == 1
     assert [s.name for s in job.steps][-3:] == [
@@ -375,10 +461,16 @@ def test_an_apply_that_meets_a_concurrent_edit_fails_the_job(
         "Job summary",
         "Upload the plan and the audit trail",
     ]
-    assert emu.schedules("c1")[0]["dialerSettings"]["callRate"] == 5  # not clobbered
-    summary = runner.summary.read_text(encoding="utf-8")
-    assert "c1/Weekday renewals: CONFLICT: c1/Weekday renewals changed on the tenant" in summary
-    assert "recheck  update  c1/Weekday renewals" in summary  # the audit trail says so too
+    assert emu.schedules("c1")[0]["dialerSettings"]["callRate"] == 5  # the edit survives
+    assert "c1/Weekday renewals: CONFLICT: c1/Weekday renewals changed on the tenant" in (
+        job.summary
+    )
+    assert "recheck  update  c1/Weekday renewals" in job.summary  # the audit trail says so too
+
+    again = merge(runner)  # re-running the workflow re-plans from the tenant as it is now
+    assert row(5, 12) in again["plan"].summary
+    assert again["apply"].result == "success"
+    assert emu.schedules("c1")[0]["dialerSettings"]["callRate"] == 12
 
 
 def drift(runner: Runner) -> JobRun:
@@ -406,7 +498,7 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_after_reapply(
     assert drift(runner).step(ISSUE).stdout == "updated drift issue #101 of tenant production\n"
     assert [i["state"] for i in github.issues.values()] == ["open"]
 
-    assert apply(runner).result == "success"  # re-apply (workflow_dispatch)
+    assert merge(runner)["apply"].result == "success"  # re-apply (workflow_dispatch)
     healed = drift(runner)
     assert healed.outputs[STATUS] == "0"
     assert healed.step(ISSUE).stdout == "closed drift issue #101 of tenant production\n"

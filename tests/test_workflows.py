@@ -162,15 +162,21 @@ def test_every_step_calls_cxsched_or_the_gitops_script(name: str) -> None:
 
 
 def test_the_three_schedule_workflows_share_one_tenant_matrix() -> None:
-    matrices = [
-        job["strategy"]["matrix"]["include"]
+    matrices = {
+        (name, job_id): job["strategy"]["matrix"]["include"]
         for name in SCHEDULE_WORKFLOWS
-        for job in load(name)["jobs"].values()
+        for job_id, job in load(name)["jobs"].items()
         if "strategy" in job
-    ]
-    assert len(matrices) == 3
-    assert all(m == matrices[0] for m in matrices)
-    for entry in matrices[0]:
+    }
+    assert set(matrices) == {
+        ("schedules-plan.yml", "plan"),
+        ("schedules-apply.yml", "plan"),
+        ("schedules-apply.yml", "apply"),
+        ("schedules-drift.yml", "drift"),
+    }
+    first = matrices["schedules-plan.yml", "plan"]
+    assert all(m == first for m in matrices.values())
+    for entry in first:
         assert set(entry) == {"tenant", "rps"}
         assert 0 < entry["rps"] <= 20
 
@@ -190,19 +196,55 @@ def test_plan_runs_on_pull_requests_and_forks_only_validate() -> None:
     assert "if" not in jobs["validate"]
 
 
-def test_apply_runs_on_merge_one_tenant_at_a_time_behind_its_environment() -> None:
+def test_apply_runs_on_merge_one_run_at_a_time() -> None:
     workflow = load("schedules-apply.yml")
     assert workflow["on"] == {
         "push": {"branches": ["main"], "paths": PATHS},
         "workflow_dispatch": None,
     }
-    job = workflow["jobs"]["apply"]
-    assert job["concurrency"] == {
-        "group": "cxsched-apply-${{ matrix.tenant }}",
-        "cancel-in-progress": False,
-    }
-    assert job["environment"] == "${{ matrix.tenant }}"
-    assert job["strategy"]["fail-fast"] is False
+    # One lock over both jobs: a job-level group would be free between the plan and its apply.
+    assert workflow["concurrency"] == {"group": "cxsched-apply", "cancel-in-progress": False}
+    assert list(workflow["jobs"]) == ["plan", "apply"]
+    for job in workflow["jobs"].values():
+        assert "concurrency" not in job
+        assert job["strategy"]["fail-fast"] is False
+        checkout = job["steps"][0]
+        assert checkout["uses"].startswith("actions/checkout@")
+        assert checkout["with"] == {"persist-credentials": False, "ref": "${{ github.sha }}"}
+
+
+def _step(job: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(step for step in job["steps"] if step.get("name") == name)
+
+
+def test_apply_plans_read_only_and_says_whether_there_is_work() -> None:
+    plan = load("schedules-apply.yml")["jobs"]["plan"]
+    assert plan["environment"] == "${{ matrix.tenant }}-plan"  # read-only credentials
+    assert plan["outputs"] == {"changes": "${{ steps.plan.outputs.changes }}"}
+    step = _step(plan, "Plan")
+    assert step["id"] == "plan"
+    assert (
+        "cxsched plan --prune --detailed-exitcode --format markdown --out plan.json"
+        in (step["run"])
+    )
+    assert 'echo "changes=true" >> "$GITHUB_OUTPUT"' in step["run"]
+    upload = _step(plan, "Upload the plan")["with"]
+    assert upload["name"] == "plan-${{ matrix.tenant }}-${{ github.run_attempt }}"
+    assert upload["path"].split() == ["audit/", "plan.json", "plan.md"]
+    assert upload["if-no-files-found"] == "error"
+
+
+def test_apply_applies_exactly_the_plan_the_reviewers_saw() -> None:
+    jobs = load("schedules-apply.yml")["jobs"]
+    apply = jobs["apply"]
+    assert apply["needs"] == "plan"
+    assert apply["if"] == "needs.plan.outputs.changes == 'true'"
+    assert apply["environment"] == "${{ matrix.tenant }}"  # required reviewers approve here
+    download = _step(apply, "Download the reviewed plan")["with"]
+    assert download == {"name": _step(jobs["plan"], "Upload the plan")["with"]["name"]}
+    runs = [step["run"] for step in apply["steps"] if "run" in step]
+    assert 'cxsched apply plan.json --rps "$RPS" | tee apply.txt' in runs
+    assert not any("cxsched plan" in run or "--auto-approve" in run for run in runs)
 
 
 def test_drift_runs_on_a_schedule_and_on_dispatch() -> None:
