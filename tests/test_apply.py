@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from apply_support import (
     CAPACITY,
     DELETE,
@@ -24,7 +25,6 @@ from apply_support import (
     write_file,
 )
 from conftest import EmulatorFactory, EmulatorSession
-
 from reconciler.emulator import Emulator
 
 

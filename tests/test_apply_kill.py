@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from apply_support import body, cli, env_for, records, write_file
 from conftest import EmulatorFactory
 

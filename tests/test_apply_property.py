@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apply_support import body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from apply_support import body
 from reconciler.apply import apply_plan
 from reconciler.audit import AuditTrail, run_context
 from reconciler.audit_reader import verify_trail

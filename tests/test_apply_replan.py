@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from apply_support import GET_ONE, PATCH, body, cli, counters, live, records, write_file
 from conftest import EmulatorFactory
-
 from reconciler.apply import MAX_REPLANS, ApplyResult, apply_plan
 from reconciler.audit import AuditTrail, run_context
 from reconciler.config import RepoConfig

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from apply_support import POST, body, env_for, write_file
 from conftest import EmulatorFactory
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from apply_support import env_for, write_file
 from conftest import EmulatorFactory
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from apply_support import write_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from test_gitops_stub import REPO, TOKEN, GitHubStub
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "gitops.py"

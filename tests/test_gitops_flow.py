@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 import yaml
-from test_gitops_stub import REPO, TOKEN, GitHubStub
 
 from reconciler.emulator import Emulator
+from test_gitops_stub import REPO, TOKEN, GitHubStub
 
 pytestmark = pytest.mark.slow  # every step is a subprocess, as on a runner
 
