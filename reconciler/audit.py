@@ -20,7 +20,6 @@ import fcntl
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.atomic import write_atomic
 from reconciler.config import RepoConfig
 from reconciler.errors import AuditError
 from reconciler.runinfo import RunContext, run_context
@@ -243,14 +243,7 @@ def _write_line(fd: int, path: Path, line: str) -> None:
 
 def _write_head(path: Path, head: Head) -> None:
     target = head_path(path)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(canonical_json({"hash": head.hash, "seq": head.seq}) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.replace(target)
+        write_atomic(target, canonical_json({"hash": head.hash, "seq": head.seq}) + "\n")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise AuditError(f"cannot update the audit head {target}: {exc}") from exc

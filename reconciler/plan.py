@@ -18,14 +18,13 @@ that is gone from the tenant, two files pinning one id) and for an unusable plan
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from reconciler import __version__
+from reconciler.atomic import write_atomic
 from reconciler.canonical import (
     FieldChange,
     canonical,
@@ -322,19 +321,9 @@ def plan_text(plan: Plan) -> str:
 
 def save_plan(plan: Plan, path: Path) -> None:
     """Write the plan file atomically (a temporary file beside it, then `os.replace`)."""
-    text = plan_text(plan)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomic(path, plan_text(plan))
     except OSError as exc:
-        raise PlanError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        Path(name).replace(path)
-    except OSError as exc:
-        Path(name).unlink(missing_ok=True)
         raise PlanError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc
 
 

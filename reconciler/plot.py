@@ -11,13 +11,13 @@ Errors: `reconciler.errors.InputError` when matplotlib is missing or the file ca
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from reconciler.answer_rates import HourStat
+from reconciler.atomic import write_atomic
 from reconciler.errors import InputError
 from reconciler.optimize import Advice
 from reconciler.recommend import Recommendation
@@ -46,11 +46,10 @@ def plot_advice(advice: Sequence[Advice], path: Path) -> None:
     for ax, item in zip(axes[:, 0], advice, strict=True):
         _panel(ax, item)
     fig.tight_layout()
+    image = io.BytesIO()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=100)
-        Path(tmp).replace(path)
+        fig.savefig(image, format="png", dpi=100)
+        write_atomic(path, image.getvalue())
     except OSError as exc:
         raise InputError(f"cannot write the plot {path}: {exc}") from exc
     finally:

@@ -14,10 +14,7 @@ when a pointer crosses something that is not a mapping.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from reconciler.atomic import write_atomic
 from reconciler.errors import InputError
 
 __all__ = ["atomic_write", "edit_file", "edit_text", "render_scalar"]
@@ -139,19 +137,7 @@ def edit_file(
 
 def atomic_write(path: Path, text: str) -> None:
     """Replace `path` with `text` (UTF-8) atomically, keeping the permission bits it had."""
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    folder = path.parent if str(path.parent) else Path()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        write_atomic(path, text)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)  # os.replace: atomic on POSIX
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {exc}") from exc

@@ -8,13 +8,11 @@ half a file behind.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from reconciler.atomic import write_atomic
 from reconciler.emulator.errors import StateFileError
 
 __all__ = ["STATE_VERSION", "read_state", "write_state"]
@@ -60,15 +58,7 @@ def _check_shape(path: Path, document: object) -> None:
 def write_state(path: Path, document: dict[str, Any]) -> None:
     """Replace the state file atomically with `document`."""
     text = json.dumps({"formatVersion": STATE_VERSION, **document}, indent=1, sort_keys=True)
-    temporary: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(temporary).replace(path)
+        write_atomic(path, text)
     except OSError as exc:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                Path(temporary).unlink()
         raise StateFileError(f"cannot write the emulator state {path}: {exc}") from exc
