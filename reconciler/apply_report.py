@@ -11,9 +11,8 @@ from typing import Any
 
 from reconciler.apply import ActionResult, ApplyResult, ConflictRow
 from reconciler.audit import canonical_json
-from reconciler.seam import CallCounts
 
-__all__ = ["render_calls", "render_result", "render_results", "render_summary"]
+__all__ = ["render_result", "render_results", "render_summary"]
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "noop": " "}
 _DONE = {"create": "created", "update": "updated", "delete": "deleted", "noop": "no change"}
@@ -90,12 +89,3 @@ def render_summary(result: ApplyResult) -> str:
         "Fix what failed (conflicts: review the live change, then plan again); "
         "running apply again converges."
     )
-
-
-def render_calls(counts: CallCounts) -> str:
-    """The API calls made, by endpoint and status, as the client counted them."""
-    total = sum(counts.values())
-    rows = sorted(counts.items(), key=lambda item: (item[0][0], str(item[0][1])))
-    lines = [f"API calls: {total}"]
-    lines.extend(f"  {count:>5}  {endpoint}  {status}" for (endpoint, status), count in rows)
-    return "\n".join(lines)

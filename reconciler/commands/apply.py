@@ -23,7 +23,7 @@ import click
 
 from reconciler import __version__
 from reconciler.apply import ActionResult, ApplyResult, apply_plan
-from reconciler.apply_report import render_calls, render_results, render_summary
+from reconciler.apply_report import render_results, render_summary
 from reconciler.audit import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
@@ -33,7 +33,8 @@ from reconciler.errors import InputError, PlanError
 from reconciler.model import TenantLimits
 from reconciler.plan import Plan, load_plan, make_plan, read_live
 from reconciler.render import render_plan
-from reconciler.seam import ScheduleAPI
+from reconciler.render.calls import render_call_counts
+from reconciler.seam import CallCounts, ScheduleAPI
 from reconciler.validation import check_limits
 
 __all__ = ["command"]
@@ -252,9 +253,9 @@ def _progress(total: int) -> Iterator[Callable[[ActionResult], None] | None]:
         yield lambda _result: bar.update(1)
 
 
-def _report(result: ApplyResult, calls: Any) -> None:
+def _report(result: ApplyResult, calls: CallCounts) -> None:
     lines = render_results(result)
     if lines:
         click.echo(lines)
     click.echo(render_summary(result))
-    click.echo(render_calls(calls))
+    click.echo(render_call_counts(calls), err=True)
