@@ -109,12 +109,12 @@ def test_plan_reads_the_tenant_with_the_minimum_of_calls(
         '  + create "Mornings"  schedules/c2/mornings.yaml\n'
         '      + /dialerSettings: {"callRate": 15, "capacityThreshold": 0.8, '
         '"maxConcurrentCalls": 50}\n'
-        '      + /endTime: "2027-03-31T21:00:00Z"\n'
+        '      + /endTime: "2027-03-31T17:00:00-04:00"\n'
         '      + /name: "Mornings"\n'
         "      + /regulatoryWindows:\n"
         '          + {"enabled": true, "endTime": "21:00", "startTime": "08:00", '
         '"timeZone": "America/New_York"}\n'
-        '      + /startTime: "2027-01-04T13:00:00Z"\n'
+        '      + /startTime: "2027-01-04T08:00:00-05:00"\n'
         '      + /timeZone: "America/New_York"\n'
         "\n"
         "Unmanaged (live, declared by no file; left alone):\n"

@@ -78,15 +78,15 @@ EXPECTED_TEXT = """\
 Campaign c1:
   ~ update "Evening" (id sch-2)  schedules/c1/evening.yaml
       ~ /blackoutPeriods:
-          - {"endTime": "2027-01-02T05:00:00Z", "reason": "New Year", "startTime": "2027-01-01T05:00:00Z"}
-          + {"endTime": "2027-01-19T05:00:00Z", "reason": "MLK Day", "startTime": "2027-01-18T05:00:00Z"}
+          - {"endTime": "2027-01-02T00:00:00-05:00", "reason": "New Year", "startTime": "2027-01-01T00:00:00-05:00"}
+          + {"endTime": "2027-01-19T00:00:00-05:00", "reason": "MLK Day", "startTime": "2027-01-18T00:00:00-05:00"}
       ~ /dialerSettings/callRate: 15 -> 20
   + create "New one"  schedules/c1/new-one.yaml
       + /description: "Q1"
       + /dialerSettings: {"callRate": 15, "capacityThreshold": 0.8, "maxConcurrentCalls": 50}
-      + /endTime: "2027-03-31T21:00:00Z"
+      + /endTime: "2027-03-31T17:00:00-04:00"
       + /name: "New one"
-      + /startTime: "2027-01-04T13:00:00Z"
+      + /startTime: "2027-01-04T08:00:00-05:00"
       + /timeZone: "America/New_York"
   - delete "Old" (id sch-9)  not declared in any file
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reconciler.canonical import FieldChange, canonical_json
 from reconciler.plan import Action, Plan, PlanCounts
@@ -18,6 +21,9 @@ __all__ = [
     "shown_changes",
     "summary_line",
 ]
+
+
+_UTC_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 
 
 class ListDelta(NamedTuple):
@@ -44,10 +50,39 @@ def list_delta(before: Any, after: Any) -> ListDelta | None:
 
 
 def shown_changes(action: Action) -> tuple[FieldChange, ...]:
-    """The changes worth showing: for a create, the fields it sets to something non-empty."""
-    if action.kind != "create":
-        return action.changes
-    return tuple(c for c in action.changes if c.after not in ("", [], {}, None))
+    """The changes worth showing, date-times in the schedule's own zone as its file writes them.
+
+    For a create, only the fields it sets to something non-empty. The saved and JSON plans keep
+    the canonical UTC instants; people read `2027-01-04T08:00:00-05:00` more safely than `13:00Z`.
+    """
+    changes = action.changes
+    if action.kind == "create":
+        changes = tuple(c for c in changes if c.after not in ("", [], {}, None))
+    zone = _zone_of(action)
+    if zone is None:
+        return changes
+    return tuple(
+        FieldChange(c.pointer, _in_zone(c.before, zone), _in_zone(c.after, zone)) for c in changes
+    )
+
+
+def _zone_of(action: Action) -> ZoneInfo | None:
+    name = (action.desired or {}).get("timeZone")
+    try:
+        return ZoneInfo(name) if isinstance(name, str) else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _in_zone(value: Any, zone: ZoneInfo) -> Any:
+    """`value` with every canonical UTC instant in it rendered at `zone`'s offset."""
+    if isinstance(value, str) and _UTC_INSTANT.fullmatch(value):
+        return datetime.fromisoformat(value).astimezone(zone).isoformat()
+    if isinstance(value, list):
+        return [_in_zone(item, zone) for item in value]
+    if isinstance(value, dict):
+        return {key: _in_zone(item, zone) for key, item in value.items()}
+    return value
 
 
 def change_lines(change: FieldChange) -> list[tuple[str, str]]:
