@@ -157,7 +157,7 @@ def _plan_sections(plan: str, plans: dict[str, str]) -> list[str]:
     for tenant, text in sorted(plans.items()):
         sections += ["", f"### Tenant `{tenant}`", "", _nested(text.strip())]
     if plans:
-        sections += ["", "Merging applies these changes (re-planned against the live tenant)."]
+        sections += ["", "On merge: a fresh plan, approval, then exactly that plan is applied."]
     return sections
 
 

@@ -86,7 +86,7 @@ def test_plan_comment_is_created_once_then_updated_in_place(
                 "",
                 "No changes.",
                 "",
-                "Merging applies these changes (re-planned against the live tenant).",
+                "On merge: a fresh plan, approval, then exactly that plan is applied.",
                 "",
                 "---",
                 FOOTER,
