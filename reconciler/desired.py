@@ -75,10 +75,11 @@ class _Checked(NamedTuple):
     schedule_id: str | None
     key: ScheduleKey | None
 
-    def schedule(self) -> DesiredSchedule | None:
+    def schedule(self, path: Path) -> DesiredSchedule | None:
+        """The schedule of a file without errors; `path` is `self.path` as a `Path`."""
         if self.body is None or self.key is None:
             return None
-        return DesiredSchedule(Path(self.path), self.key.campaign_id, self.body, self.schedule_id)
+        return DesiredSchedule(path, self.key.campaign_id, self.body, self.schedule_id)
 
 
 def load_desired(
@@ -98,12 +99,17 @@ def load_desired(
     source = f"tenant profile in {config.source}" if config.source else "default tenant profile"
     context = RuleContext(now or datetime.now(UTC), config.tenant.limits(), source)
     checked = _check_all(files, context, workers)
+    paths_of = [Path(item.path) for item in checked]
     findings = [finding for item in checked for finding in item.findings]
     findings.extend(check_duplicates(item.key for item in checked if item.key is not None))
     return DesiredState(
-        schedules=tuple(schedule for item in checked if (schedule := item.schedule())),
+        schedules=tuple(
+            schedule
+            for item, path in zip(checked, paths_of, strict=True)
+            if (schedule := item.schedule(path))
+        ),
         findings=tuple(sorted(findings, key=Finding.sort_key)),
-        files=tuple(Path(item.path) for item in checked),
+        files=tuple(paths_of),
         digest=_digest(checked),
     )
 
@@ -153,7 +159,7 @@ def _check_chunk(files: list[str], context: RuleContext) -> list[_Checked]:
 
 
 def _check_file(path: str, context: RuleContext) -> _Checked:
-    loaded = load_file(Path(path), path)
+    loaded = load_file(path, path)
     document = loaded.document
     if document is None:
         return _Checked(path, loaded.digest, loaded.findings, None, None, None)

@@ -35,15 +35,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
-
-from jsonschema import Draft202012Validator, ValidationError
 
 from reconciler.loader import Document, Position, escape_pointer, load_file
 from reconciler.model import DesiredSchedule, Finding, TenantLimits
 from reconciler.rules import RuleContext, check_document, limit_findings
 from reconciler.timezones import get_zone, known_zones
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 __all__ = [
     "SchemaName",
@@ -94,17 +95,28 @@ def schema(name: SchemaName) -> dict[str, Any]:
 
 
 def prepare(name: SchemaName) -> None:
-    """Build the validators of `name` and read the zone names now, so forked workers share them."""
-    _validator(name)
-    _pre_check(name)
+    """Build the validators of `name` and read the zone names now, so forked workers share them.
+
+    With the fast pre-check, `jsonschema` itself is imported only once a document fails it.
+    """
+    if _pre_check(name) is None:  # pragma: no cover - optional accelerator
+        _validator(name)
     known_zones()
 
 
 @functools.cache
-def _validator(name: SchemaName) -> Draft202012Validator:
+def _inlined(name: SchemaName) -> dict[str, Any]:
+    """The schema `name` with its local references inlined (see `_inline`)."""
     document = schema(name)
-    inlined = _inline(document, document.get("$defs", {}), ())
-    return Draft202012Validator(inlined, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    inlined: dict[str, Any] = _inline(document, document.get("$defs", {}), ())
+    return inlined
+
+
+@functools.cache
+def _validator(name: SchemaName) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # imported late: about 0.1 s of start-up
+
+    return Draft202012Validator(_inlined(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @functools.cache
@@ -114,9 +126,7 @@ def _pre_check(name: SchemaName) -> Callable[[Any], bool] | None:
         import jsonschema_rs
     except ImportError:  # pragma: no cover - optional accelerator
         return None
-    schema_document = _validator(name).schema
-    assert isinstance(schema_document, Mapping)
-    fast = jsonschema_rs.Draft202012Validator(dict(schema_document), validate_formats=True)
+    fast = jsonschema_rs.Draft202012Validator(dict(_inlined(name)), validate_formats=True)
     return fast.is_valid
 
 

@@ -72,12 +72,12 @@ class LoadResult:
 
 
 def load_file(
-    path: Path, display: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path | str, display: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> LoadResult:
     """Load one YAML file; `display` is the path shown in findings (default: `path` as given)."""
-    shown = display if display is not None else path.as_posix()
+    shown = display if display is not None else Path(path).as_posix()
     try:
-        with path.open("rb", buffering=0) as stream:
+        with open(path, "rb", buffering=0) as stream:  # noqa: PTH123 - str paths: no Path per file
             size = os.fstat(stream.fileno()).st_size
             if size > max_bytes:
                 message = (
@@ -85,7 +85,9 @@ def load_file(
                     "file needs a few kilobytes: split it or remove what does not belong"
                 )
                 return _refusal(shown, "yaml-size", message, START)
-            raw = stream.read(max_bytes + 1)
+            raw = stream.read(size + 1)  # a buffer of the file's size, not of the limit
+            if len(raw) > size:  # it grew after the size check: read on up to the limit
+                raw += stream.read(max_bytes + 1 - len(raw))
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return _refusal(shown, "file-unreadable", f"cannot read the file: {reason}", START)

@@ -8,6 +8,7 @@ collected as findings and the pass goes on to find them all.
 from __future__ import annotations
 
 from collections.abc import Callable
+from sys import intern
 from typing import Any
 
 import yaml
@@ -20,7 +21,7 @@ from reconciler.loader.document import (
     mark_of,
     position_of,
 )
-from reconciler.loader.scalars import scalar_value
+from reconciler.loader.scalars import plain_value, scalar_value
 from reconciler.model import Finding
 
 __all__ = ["MAX_DEPTH", "Builder"]
@@ -28,8 +29,15 @@ __all__ = ["MAX_DEPTH", "Builder"]
 #: The deepest nesting of mappings and lists accepted; schedule files need 3.
 MAX_DEPTH = 32
 
-#: libyaml's parser where available (about 8x faster), else the pure-Python one.
-_Loader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+#: libyaml's bare parser where available (about 8x faster), else the pure-Python loader.
+_Loader: Any
+try:
+    from yaml._yaml import CParser as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.BaseLoader
+_SCALAR = yaml.ScalarEvent
+_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 
 
 class _Frame:
@@ -38,7 +46,7 @@ class _Frame:
     __slots__ = ("container", "is_mapping", "key", "key_pointer", "pointer")
 
     def __init__(self, container: dict[str, Any] | list[Any], pointer: str) -> None:
-        self.container = container
+        self.container: Any = container
         self.is_mapping = type(container) is dict
         self.pointer = pointer
         self.key: str | None = None  # a mapping's key waiting for its value
@@ -76,25 +84,55 @@ class Builder:
         return Document(self.path, self.root, self.marks)
 
     def _read(self, next_event: Callable[[], Any]) -> None:
-        """The hot loop: one branch per event type, the common ones first."""
+        """The hot loop: one branch per event type, the common ones first.
+
+        An untagged, unanchored scalar in an open container (nearly every event) is handled
+        inline; anything else goes through `_scalar`.
+        """
         stack = self.stack
+        marks = self.marks
         while True:
             event = next_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if kind is _SCALAR:
                 frame = stack[-1] if stack else None
-                if frame is not None and frame.is_mapping and frame.key is None:
-                    self._key(frame, event)
+                if frame is None or event.tag is not None or event.anchor is not None:
+                    self._scalar(frame, event)
+                elif not frame.is_mapping:
+                    container = frame.container
+                    marks[f"{frame.pointer}/{len(container)}"] = event.start_mark
+                    text = event.value
+                    container.append(plain_value(text) if event.implicit[0] else text)
+                elif frame.key is None:
+                    key = intern(event.value)  # one object per name: smaller pickles
+                    if "/" in key or "~" in key:
+                        pointer = f"{frame.pointer}/{escape_pointer(key)}"
+                    else:
+                        pointer = f"{frame.pointer}/{key}"
+                    if pointer in marks:
+                        self._duplicate(frame, event, key, pointer)
+                    else:
+                        marks[pointer] = event.start_mark
+                    frame.key = key
+                    frame.key_pointer = pointer
                 else:
-                    self._place(frame, event, scalar_value(event))
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                    text = event.value
+                    frame.container[frame.key] = plain_value(text) if event.implicit[0] else text
+                    frame.key = None
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
                 stack.pop()
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
                 self._open(event)
             elif kind is yaml.StreamEndEvent:
                 return
             else:
                 self._other(event)
+
+    def _scalar(self, frame: _Frame | None, event: yaml.ScalarEvent) -> None:
+        if frame is not None and frame.is_mapping and frame.key is None:
+            self._key(frame, event)
+        else:
+            self._place(frame, event, scalar_value(event))
 
     def _other(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.AliasEvent):
@@ -122,21 +160,24 @@ class Builder:
             scalar_value(event)  # refuses unsupported tags
         key = event.value
         pointer = f"{frame.pointer}/{escape_pointer(key)}"
-        first = self.marks.get(pointer)
-        if first is not None:
-            where = f"the mapping {frame.pointer}" if frame.pointer else "the top level"
-            message = (
-                f"key {key!r} appears twice in {where} (first at line {first.line + 1}); "
-                "remove one of them"
-            )
-            at = mark_of(event)
-            self.findings.append(
-                Finding(self.path, at.line, at.column, "", "yaml-duplicate-key", "error", message)
-            )
+        if pointer in self.marks:
+            self._duplicate(frame, event, key, pointer)
         else:
             self.marks[pointer] = event.start_mark
         frame.key = key
         frame.key_pointer = pointer
+
+    def _duplicate(self, frame: _Frame, event: yaml.ScalarEvent, key: str, pointer: str) -> None:
+        first = self.marks[pointer]
+        where = f"the mapping {frame.pointer}" if frame.pointer else "the top level"
+        message = (
+            f"key {key!r} appears twice in {where} (first at line {first.line + 1}); "
+            "remove one of them"
+        )
+        at = mark_of(event)
+        self.findings.append(
+            Finding(self.path, at.line, at.column, "", "yaml-duplicate-key", "error", message)
+        )
 
     def _place(self, frame: _Frame | None, event: yaml.NodeEvent, value: Any) -> str:
         """Attach `value` to the open container (or make it the root); its pointer."""

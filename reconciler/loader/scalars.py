@@ -18,7 +18,7 @@ import yaml
 
 from reconciler.loader.document import Refusal, mark_of
 
-__all__ = ["scalar_value"]
+__all__ = ["plain_value", "scalar_value"]
 
 _INT = re.compile(r"[-+]?[0-9]+")
 _OCT = re.compile(r"0o[0-7]+")
@@ -31,7 +31,7 @@ _WORDS: dict[str, Any] = {  # JSON has no infinity or NaN: ".inf" and ".nan" sta
 _NUMERIC_START = frozenset("0123456789+-.")
 
 
-def _plain(value: str) -> Any:
+def plain_value(value: str) -> Any:
     """A plain (unquoted) scalar under the YAML 1.2 core schema."""
     if value in _WORDS:
         return _WORDS[value]
@@ -62,7 +62,7 @@ def scalar_value(event: yaml.ScalarEvent) -> Any:
     """The value of a scalar event; raises `Refusal` for an unsupported tag."""
     tag = event.tag
     if tag is None or tag == "!":
-        return _plain(event.value) if event.implicit[0] else event.value
+        return plain_value(event.value) if event.implicit[0] else event.value
     convert = _TAGGED.get(tag)
     if convert is None:
         raise Refusal("yaml-tag", f"the tag {tag} is not supported; remove it", mark_of(event))

@@ -10,6 +10,7 @@ time) is usually a winter offset copied into summer: `offset-mismatch`.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,26 +32,33 @@ def check_daylight(view: ScheduleView, emit: Emitter) -> None:
 def _instant(
     view: ScheduleView, emit: Emitter, zone: ZoneInfo, pointer: str, instant: datetime
 ) -> None:
+    found = _instant_finding(view.text(pointer), instant, zone)
+    if found is not None:
+        emit(pointer, found[0], "warning", found[1])
+
+
+@functools.lru_cache(maxsize=8192)
+def _instant_finding(text: str, instant: datetime, zone: ZoneInfo) -> tuple[str, str] | None:
+    """The rule and message for the date-time `text` (read as `instant`) in `zone`, if any.
+
+    Cached per process: the files of one tree repeat their dates. `text` is part of the key
+    because equal instants written with different offsets compare equal.
+    """
     local = instant.replace(tzinfo=None)
     written = instant.utcoffset()
     change = wall_transition(local, zone)
     if change is not None and written in (change.before, change.after):
-        emit(
-            pointer,
-            f"dst-{change.kind}",
-            "warning",
-            _wall_message(view.text(pointer), change, zone),
-        )
-        return
+        return f"dst-{change.kind}", _wall_message(text, change, zone)
     actual = instant.astimezone(zone)
     if written and written != actual.utcoffset():
         meant = local.replace(tzinfo=zone).isoformat()
         message = (
-            f"{view.text(pointer)} is {actual:%H:%M} in {zone.key}, whose UTC offset on "
+            f"{text} is {actual:%H:%M} in {zone.key}, whose UTC offset on "
             f"that date is {_offset_text(actual.utcoffset())}; for {local:%H:%M} local time "
             f"write {meant}"
         )
-        emit(pointer, "offset-mismatch", "warning", message)
+        return "offset-mismatch", message
+    return None
 
 
 def _offset_text(offset: timedelta | None) -> str:

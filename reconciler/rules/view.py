@@ -7,6 +7,7 @@ the schema already reported.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,17 +95,28 @@ class ScheduleView:
 
 def parse_instant(value: object) -> datetime | None:
     """An ISO 8601 date-time with an offset, or None when `value` is not one."""
-    if not isinstance(value, str) or not _INSTANT.fullmatch(value):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    return _instant_of(value) if isinstance(value, str) else None
 
 
 def parse_clock(value: object) -> time | None:
     """An HH:MM clock time, or None when `value` is not one."""
-    match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
+    return _clock_of(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _instant_of(text: str) -> datetime | None:
+    """`parse_instant` of a string, cached: files of one tree repeat their dates."""
+    if not _INSTANT.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=2048)
+def _clock_of(text: str) -> time | None:
+    match = _CLOCK.fullmatch(text)
     return time(int(match[1]), int(match[2])) if match else None
 
 
