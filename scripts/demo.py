@@ -133,12 +133,7 @@ def _stage(emu: Emulator, desired: Sequence[DesiredSchedule]) -> DesiredSchedule
 
 def _env(emu: Emulator) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CXONE_")}
-    env.update(
-        CXONE_BASE_URL=emu.base_url,
-        CXONE_CLIENT_ID=emu.client_id,
-        CXONE_CLIENT_SECRET=emu.client_secret,
-        CXSCHED_ACTOR=env.get("CXSCHED_ACTOR", "demo"),
-    )
+    env.update(emu.client_env(), CXSCHED_ACTOR=env.get("CXSCHED_ACTOR", "demo"))
     return env
 
 

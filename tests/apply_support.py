@@ -54,8 +54,7 @@ def write_file(root: Path, campaign: str, name: str, **changes: Any) -> Path:
 
 def env_for(emu: Emulator, secret: str | None = None) -> dict[str, str]:
     return {
-        "CXONE_BASE_URL": emu.base_url,
-        "CXONE_CLIENT_ID": emu.client_id,
+        **emu.client_env(),
         "CXONE_CLIENT_SECRET": secret or emu.client_secret,
         "CXSCHED_ACTOR": "tester",
         "CXSCHED_COMMIT": "c0ffee",

@@ -94,12 +94,7 @@ def emu(emulator_factory: Any, repo: Path) -> Emulator:
 
 
 def _run(emu: Emulator, *args: str) -> Result:
-    env = {
-        "CXONE_BASE_URL": emu.base_url,
-        "CXONE_CLIENT_ID": emu.client_id,
-        "CXONE_CLIENT_SECRET": emu.client_secret,
-    }
-    return CliRunner().invoke(main, list(args), env=env)
+    return CliRunner().invoke(main, list(args), env=emu.client_env())
 
 
 def _actual(emu: Emulator, days: list[tuple[str, str, str]]) -> list[int]:

@@ -182,3 +182,19 @@ def test_tenant_scopes_restrict_new_and_existing_tokens(
     emulator.set_scopes(None)
     assert session.token().json()["scope"] == ALL
     session.close()
+
+
+def test_client_env_points_a_client_at_the_emulator(emulator: Emulator) -> None:
+    env = emulator.client_env()
+    assert sorted(env) == ["CXONE_BASE_URL", "CXONE_CLIENT_ID", "CXONE_CLIENT_SECRET"]
+    answer = requests.post(
+        f"{env['CXONE_BASE_URL']}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": env["CXONE_CLIENT_ID"],
+            "client_secret": env["CXONE_CLIENT_SECRET"],
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    assert answer.json()["token_type"] == "Bearer"

@@ -84,16 +84,7 @@ def emu(emulator_factory: Any, repo: Path) -> Emulator:
 
 
 def _run(emu: Emulator | None, *args: str) -> Result:
-    env = (
-        {
-            "CXONE_BASE_URL": emu.base_url,
-            "CXONE_CLIENT_ID": emu.client_id,
-            "CXONE_CLIENT_SECRET": emu.client_secret,
-        }
-        if emu
-        else {}
-    )
-    return CliRunner().invoke(main, list(args), env=env)
+    return CliRunner().invoke(main, list(args), env=emu.client_env() if emu else {})
 
 
 def _trail(repo: Path) -> list[dict[str, Any]]:

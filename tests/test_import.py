@@ -51,12 +51,7 @@ def quoted(value: str) -> str:
 @pytest.fixture
 def run(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.chdir(tmp_path)
-    env = {
-        "CXONE_BASE_URL": emulator.base_url,
-        "CXONE_CLIENT_ID": emulator.client_id,
-        "CXONE_CLIENT_SECRET": emulator.client_secret,
-        "CXONE_RPS": "500",
-    }
+    env = {**emulator.client_env(), "CXONE_RPS": "500"}
 
     def invoke(*args: str) -> Result:
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)

@@ -72,12 +72,7 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def run(emulator: Emulator, repo: Path) -> Run:
-    env = {
-        "CXONE_BASE_URL": emulator.base_url,
-        "CXONE_CLIENT_ID": emulator.client_id,
-        "CXONE_CLIENT_SECRET": emulator.client_secret,
-        "CXONE_RPS": "500",
-    }
+    env = {**emulator.client_env(), "CXONE_RPS": "500"}
 
     def invoke(*args: str) -> Result:
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)

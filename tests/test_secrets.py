@@ -138,8 +138,7 @@ def test_no_secret_or_token_in_any_byte_a_cli_session_writes(tmp_path: Path) -> 
         emu.create_schedule("c1", {**BODY, "dialerSettings": dialer})
         env = {
             **os.environ,
-            "CXONE_BASE_URL": emu.base_url,
-            "CXONE_CLIENT_ID": emu.client_id,
+            **emu.client_env(),
             "CXONE_CLIENT_SECRET": secret,
         }
         runs = [_cxsched(tmp_path, env, "import", "--campaign", "c1")]

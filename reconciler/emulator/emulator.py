@@ -153,6 +153,14 @@ class Emulator:
         """Requests served by (endpoint label, status); status 0 is a dropped connection."""
         return self._pipeline.counters.snapshot()
 
+    def client_env(self) -> dict[str, str]:
+        """The CXONE_* settings that point `cxsched` (or any client) at this emulator."""
+        return {
+            "CXONE_BASE_URL": self.base_url,
+            "CXONE_CLIENT_ID": self.client_id,
+            "CXONE_CLIENT_SECRET": self.client_secret,
+        }
+
     def count(self, endpoint: str | None = None, status: int | None = None) -> int:
         return self._pipeline.counters.count(endpoint, status)
 
