@@ -159,8 +159,11 @@ def test_an_invalid_desired_state_makes_no_call(repo: Path, emulator: Emulator) 
     emulator.reset_counters()
     result = cli(emulator, ["apply", "--auto-approve"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: the desired state does not validate (")
-    assert "schedules/c1/bad.yaml:" in result.stderr
+    assert result.stderr == (
+        "schedules/c1/bad.yaml:11:5: error schema-range: callRate must be greater than 0, not -1\n"
+        "4 files checked: 1 error, 0 warnings\n"
+        "error: the desired state does not validate; no API call was made\n"
+    )
     assert counters(emulator) == {}
     assert not Path("audit/trail.jsonl").exists()
 

@@ -293,8 +293,10 @@ def test_invalid_desired_state_makes_no_api_call(emu: Emulator, repo: Path) -> N
     (repo / "schedules/west/weekdays.yaml").write_text(WEST.replace("callRate: 20", "callRate: -1"))
     result = _run(emu, "optimize", "--now", NOW)
     assert result.exit_code == 1
-    assert result.stderr.endswith(
-        "error: the desired state does not validate; run cxsched validate, no API call was made\n"
+    assert result.stderr == (
+        "schedules/west/weekdays.yaml:15:3: error schema-range: callRate must be greater than 0, "
+        "not -1\n2 files checked: 1 error, 0 warnings\n"
+        "error: the desired state does not validate; no API call was made\n"
     )
     assert emu.count() == 0
 

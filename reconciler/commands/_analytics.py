@@ -1,26 +1,16 @@
-"""What the analytics commands (optimize, adherence, export) share: paths, --now, audit.
-
-The desired state is validated before any API call, as everywhere in cxsched: findings go to
-stderr, and errors stop the command (exit 1) with nothing queried.
-"""
+"""What the analytics commands (optimize, adherence, export) share: --now and the audit record."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-import click
 
 from reconciler.audit import AuditTrail, run_context, trail_path
 from reconciler.config import RepoConfig
-from reconciler.desired import DesiredState, load_desired
 from reconciler.errors import InputError
 
-__all__ = ["DEFAULT_PATHS", "append_audit", "load_checked", "parse_now"]
-
-DEFAULT_PATHS = (Path("schedules"),)
+__all__ = ["append_audit", "parse_now"]
 
 
 def parse_now(text: str | None) -> datetime:
@@ -36,18 +26,6 @@ def parse_now(text: str | None) -> datetime:
     if moment.tzinfo is None:
         raise InputError(f"--now {text!r} has no UTC offset; add Z or e.g. -05:00")
     return moment.astimezone(UTC)
-
-
-def load_checked(paths: Sequence[Path], repo: RepoConfig) -> DesiredState:
-    """The desired state of `paths`; InputError (findings on stderr) when it has errors."""
-    desired = load_desired(paths or DEFAULT_PATHS, repo)
-    for f in desired.findings:
-        click.echo(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule}: {f.message}", err=True)
-    if desired.has_errors():
-        raise InputError(
-            "the desired state does not validate; run cxsched validate, no API call was made"
-        )
-    return desired
 
 
 def append_audit(repo: RepoConfig, words: Sequence[str], record: Mapping[str, Any]) -> None:

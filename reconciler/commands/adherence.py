@@ -20,9 +20,10 @@ import click
 
 from reconciler.adherence import AdherenceReport, adherence
 from reconciler.adherence_render import RENDERERS, Format
-from reconciler.commands._analytics import append_audit, load_checked, parse_now
+from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
+from reconciler.commands._desired import load_valid_desired
 from reconciler.config import load_repo_config
 
 __all__ = ["command"]
@@ -87,7 +88,7 @@ def command(
     to_day: date = last.date() if last else parse_now(now_text).date() - timedelta(days=1)
     from_day: date = first.date() if first else to_day - timedelta(days=_DEFAULT_DAYS - 1)
     repo = load_repo_config(config)
-    desired = load_checked(paths, repo)
+    desired = load_valid_desired(paths, repo)
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         report = adherence(
             client, desired.schedules, first=from_day, last=to_day, tolerance=tolerance

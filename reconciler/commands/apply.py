@@ -27,8 +27,9 @@ from reconciler.apply_report import render_results, render_summary
 from reconciler.audit import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
+from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
-from reconciler.desired import DesiredState, load_desired
+from reconciler.desired import DesiredState
 from reconciler.errors import InputError, PlanError
 from reconciler.model import TenantLimits
 from reconciler.plan import Plan, load_plan, make_plan, read_live
@@ -39,10 +40,8 @@ from reconciler.validation import check_limits
 
 __all__ = ["command"]
 
-DEFAULT_PATHS = (Path("schedules"),)
 #: Changes from which a progress bar is shown (on a terminal only).
 _PROGRESS_FROM = 20
-_SHOWN_FINDINGS = 10
 
 
 class _Prepared(NamedTuple):
@@ -95,7 +94,7 @@ def command(
         raise click.UsageError("--prune is decided when a plan is made: use `plan --prune --out`")
     prepared = _saved_plan(targets[0], repo) if saved else None
     paths = targets or DEFAULT_PATHS
-    desired = None if saved else _valid_desired(paths, repo)
+    desired = None if saved else load_valid_desired(paths, repo)
     if not saved and not auto_approve and not _interactive():
         raise InputError(
             "apply without a saved plan needs confirmation, and this is not a terminal: "
@@ -132,7 +131,7 @@ def _interactive() -> bool:
 def _saved_plan(path: Path, repo: RepoConfig) -> _Prepared:
     plan = load_plan(path)
     _check_tool_version(plan, path)
-    desired = _valid_desired(tuple(Path(p) for p in plan.paths), repo)
+    desired = load_valid_desired(tuple(Path(p) for p in plan.paths), repo)
     if desired.digest != plan.desired_digest:
         raise PlanError(
             f"{path}: the desired files changed since this plan was made (their digest was "
@@ -156,23 +155,6 @@ def _check_tool_version(plan: Plan, path: Path) -> None:
 
 
 # -- one go ----------------------------------------------------------------------------------
-
-
-def _valid_desired(paths: Sequence[Path], repo: RepoConfig) -> DesiredState:
-    """The desired state, or InputError before any API call when it does not validate."""
-    desired = load_desired(paths, repo)
-    if desired.has_errors():
-        errors = [f for f in desired.findings if f.severity == "error"]
-        shown = "\n  ".join(
-            f"{f.path}:{f.line}: {f.pointer or '/'}: {f.message} [{f.rule}]"
-            for f in errors[:_SHOWN_FINDINGS]
-        )
-        more = f"\n  ... and {len(errors) - _SHOWN_FINDINGS} more" if len(errors) > 10 else ""
-        raise InputError(
-            f"the desired state does not validate ({len(errors)} error(s)); nothing was sent "
-            f"to the API:\n  {shown}{more}\nRun `cxsched validate` for the full report."
-        )
-    return desired
 
 
 def _one_go_plan(

@@ -18,9 +18,10 @@ from typing import Any, cast
 
 import click
 
-from reconciler.commands._analytics import DEFAULT_PATHS, append_audit, load_checked
+from reconciler.commands._analytics import append_audit
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
+from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import InputError
 from reconciler.export import ExportError, run_export
@@ -96,7 +97,7 @@ def command(
 
 
 def _campaigns(paths: tuple[Path, ...], repo: RepoConfig) -> tuple[str, ...]:
-    desired = load_checked(paths, repo)
+    desired = load_valid_desired(paths, repo)
     return tuple(sorted({s.campaign_id for s in desired.schedules}))
 
 
@@ -130,7 +131,7 @@ def _local(req: _Request, fmt: Format, source: str, out: Path | None) -> None:
 
 def _rows(req: _Request, source: str) -> list[ScheduleRow]:
     if source == "desired":
-        desired = load_checked(req.paths, req.repo)
+        desired = load_valid_desired(req.paths, req.repo)
         wanted = req.campaigns
         return [
             row_from_desired(s) for s in desired.schedules if not wanted or s.campaign_id in wanted

@@ -18,9 +18,10 @@ from typing import Any, cast
 
 import click
 
-from reconciler.commands._analytics import append_audit, load_checked, parse_now
+from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
+from reconciler.commands._desired import load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.desired import load_desired
 from reconciler.errors import CxschedError, InputError
@@ -91,7 +92,7 @@ def command(
 
         pyplot()  # fail before any API call when matplotlib is missing
     repo = load_repo_config(config)
-    desired = load_checked(paths, repo)
+    desired = load_valid_desired(paths, repo)
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         report = optimize(client, desired.schedules, now=now, days=days, min_attempts=min_attempts)
     click.echo(RENDERERS[cast(Format, fmt)](report), nl=False)

@@ -22,10 +22,10 @@ import click
 from reconciler.audit import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
+from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
-from reconciler.desired import DesiredState, load_desired
+from reconciler.desired import DesiredState
 from reconciler.errors import CxschedError
-from reconciler.findings import render_findings, summary_line
 from reconciler.model import Finding, LiveSchedule, TenantLimits
 from reconciler.plan import Plan, make_plan, plan_hash, read_live, save_plan
 from reconciler.render import FORMATS, PlanFormat, render_call_counts, render_plan
@@ -33,8 +33,6 @@ from reconciler.seam import CallCounts, ScheduleAPI
 from reconciler.validation import check_limits
 
 __all__ = ["command"]
-
-DEFAULT_PATHS = (Path("schedules"),)
 
 
 @click.command("plan")
@@ -83,7 +81,7 @@ def command(
     """Show what applying PATHs (default schedules/) would change on the tenant."""
     repo = load_repo_config(config)
     targets = paths or DEFAULT_PATHS
-    desired = _valid_desired(ctx, targets, repo)
+    desired = load_valid_desired(targets, repo)
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         try:
             limits, limit_findings, live = _read_tenant(ctx, client, desired)
@@ -109,22 +107,13 @@ def command(
     ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
 
 
-def _valid_desired(ctx: click.Context, targets: Sequence[Path], repo: RepoConfig) -> DesiredState:
-    """The desired state; its findings shown, and exit 1 before any API call on an error."""
-    desired = load_desired(targets, repo)
-    _echo_findings(desired.findings, len(desired.files))
-    if desired.has_errors():
-        _fail(ctx, "the desired state does not validate; no API call was made")
-    return desired
-
-
 def _read_tenant(
     ctx: click.Context, client: ScheduleAPI, desired: DesiredState
 ) -> tuple[TenantLimits, list[Finding], dict[str, list[LiveSchedule]]]:
     """Live capacity (limits re-checked against it, exit 1 if exceeded), then live schedules."""
     limits = client.tenant_limits()
     findings = check_limits(desired.schedules, limits)
-    _echo_findings(findings, len(desired.files))
+    echo_findings(findings, len(desired.files))
     if any(f.severity == "error" for f in findings):
         _fail(ctx, "dialer limits exceed the tenant's live capacity; nothing was planned")
     live = read_live(client, {item.campaign_id for item in desired.schedules})
@@ -134,13 +123,6 @@ def _read_tenant(
 def _fail(ctx: click.Context, message: str) -> None:
     click.echo(f"error: {message}", err=True)
     ctx.exit(1)
-
-
-def _echo_findings(findings: Sequence[Finding], files: int) -> None:
-    """Findings in validate's text format, on stderr (stdout is the plan's)."""
-    if findings:
-        click.echo(render_findings(findings, "text", files=files), err=True, nl=False)
-        click.echo(summary_line(findings, files=files), err=True)
 
 
 def _echo_calls(counts: CallCounts) -> None:

@@ -11,14 +11,13 @@ from pathlib import Path
 import click
 
 from reconciler.commands._config import config_option
+from reconciler.commands._desired import DEFAULT_PATHS
 from reconciler.config import ConfigError, RepoConfig, load_repo_config
 from reconciler.desired import load_desired
 from reconciler.findings import OutputFormat, render_findings, summary_line
 from reconciler.model import Finding
 
-__all__ = ["DEFAULT_PATHS", "command"]
-
-DEFAULT_PATHS = (Path("schedules"),)
+__all__ = ["command"]
 
 
 @click.command("validate")
