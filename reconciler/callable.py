@@ -30,9 +30,11 @@ __all__ = [
     "callable_spans",
     "day_span",
     "local_dates",
+    "merge",
     "minutes_by_day",
     "overlaps",
     "parse_instant",
+    "subtract",
     "window_spans",
     "zone",
 ]
@@ -117,7 +119,7 @@ def window_spans(windows: Sequence[Window], lo: datetime, hi: datetime) -> list[
             start = datetime.combine(day, window.start, tzinfo=window.zone).astimezone(UTC)
             end = datetime.combine(day, window.end, tzinfo=window.zone).astimezone(UTC)
             spans.append((start, end))
-    return _intersect(_merge(spans), [(lo, hi)])
+    return _intersect(merge(spans), [(lo, hi)])
 
 
 def callable_spans(spec: CallableSpec, lo: datetime, hi: datetime) -> list[Span]:
@@ -126,7 +128,7 @@ def callable_spans(spec: CallableSpec, lo: datetime, hi: datetime) -> list[Span]
     if lo >= hi:
         return []
     allowed = window_spans(spec.windows, lo, hi) if spec.windows else [(lo, hi)]
-    return _subtract(allowed, _merge(list(spec.blackouts)))
+    return subtract(allowed, merge(list(spec.blackouts)))
 
 
 def minutes_by_day(spec: CallableSpec, first: date, last: date) -> dict[date, float]:
@@ -147,7 +149,8 @@ def _minutes(spans: Iterable[Span]) -> float:
     return sum((end - start).total_seconds() for start, end in spans) / 60
 
 
-def _merge(spans: list[Span]) -> list[Span]:
+def merge(spans: Sequence[Span]) -> list[Span]:
+    """The non-empty `spans`, sorted, with overlapping and touching ones joined."""
     merged: list[Span] = []
     for start, end in sorted(s for s in spans if s[0] < s[1]):
         if merged and start <= merged[-1][1]:
@@ -167,7 +170,8 @@ def _intersect(a: Sequence[Span], b: Sequence[Span]) -> list[Span]:
     return sorted(out)
 
 
-def _subtract(spans: Sequence[Span], holes: Sequence[Span]) -> list[Span]:
+def subtract(spans: Sequence[Span], holes: Sequence[Span]) -> list[Span]:
+    """The parts of `spans` outside every hole; `holes` sorted and disjoint (see `merge`)."""
     out: list[Span] = []
     for span_start, end in spans:
         start = span_start

@@ -6,17 +6,16 @@ schedules; `reconciler.callable` computes the callable time itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
+from reconciler.callable import Span, merge, subtract
 from reconciler.rules.view import ScheduleView, Window
 
-__all__ = ["Verdict", "callable_verdict", "free_spans"]
+__all__ = ["Verdict", "callable_verdict"]
 
 #: "ok", or what leaves no time: the blackouts alone, or the windows outside the blackouts.
 Verdict = Literal["ok", "blackouts", "windows"]
-Span = tuple[datetime, datetime]
 
 #: A free span this long holds every daily window whole, whatever daylight saving does.
 _WHOLE_DAY = timedelta(hours=26)
@@ -27,28 +26,13 @@ def callable_verdict(view: ScheduleView) -> Verdict:
     span = view.span
     if span is None:
         return "ok"
-    free = free_spans(span, [(b.start, b.end) for b in view.blackouts])
+    free = subtract([span], merge([(b.start, b.end) for b in view.blackouts]))
     if not free:
         return "blackouts"
     windows = [w for w in view.windows if w.enabled and w.start < w.end]
     if not windows or any(_meets(part, w) for part in free for w in windows):
         return "ok"
     return "windows"
-
-
-def free_spans(span: Span, holes: Sequence[Span]) -> list[Span]:
-    """The parts of `span` outside every hole."""
-    start, end = span
-    free: list[Span] = []
-    for hole_start, hole_end in sorted(hole for hole in holes if hole[0] < hole[1]):
-        if hole_start > start:
-            free.append((start, min(hole_start, end)))
-        start = max(start, hole_end)
-        if start >= end:
-            break
-    if start < end:
-        free.append((start, end))
-    return free
 
 
 def _meets(part: Span, window: Window) -> bool:
