@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from reconciler.apply import apply_plan
-from reconciler.audit import AuditTrail, run_context
+from reconciler.apply.run import apply_plan
+from reconciler.audit.trail import AuditTrail, run_context
 from reconciler.config import RepoConfig
 from reconciler.cxone import CxoneClient, Secret, Settings
-from reconciler.desired import load_desired
 from reconciler.emulator import Emulator
-from reconciler.plan import make_plan, read_live
+from reconciler.plan.build import make_plan, read_live
+from reconciler.validate.desired import load_desired
 
 PER_CAMPAIGN = 20
 CHANGED_SHARE = 0.10

@@ -1,7 +1,7 @@
 """optimize over 50 campaigns x 14 days of hourly buckets: calls made vs pages needed, CPU time.
 
 Starts the emulator on loopback with 50 campaigns (one America/New_York schedule each), runs
-`reconciler.optimize.optimize` through the real client, and prints:
+`reconciler.analytics.optimize.advise.optimize` through the real client, and prints:
 - the analytics calls made and the pages the buckets need (ceil(buckets / page size) per
   campaign): they should be equal, one paginated query per campaign;
 - the CPU seconds of the analysis alone (answer rates + recommendations over buckets already
@@ -18,11 +18,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reconciler.analytics.optimize.advise import advise, analysis_period, optimize
+from reconciler.api.protocol import AnalyticsQuery
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
 from reconciler.model import DesiredSchedule
-from reconciler.optimize import advise, analysis_period, optimize
-from reconciler.seam import AnalyticsQuery
 
 NOW = datetime(2027, 3, 20, tzinfo=UTC)
 ANALYTICS = "POST /api/v2/analytics/campaigns/details/query"

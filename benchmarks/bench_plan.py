@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import RepoConfig
-from reconciler.desired import DesiredState
 from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits
-from reconciler.plan import Plan, make_plan
-from reconciler.render import PlanFormat, render_plan
+from reconciler.plan.build import Plan, make_plan
+from reconciler.plan.render import PlanFormat, render_plan
+from reconciler.validate.desired import DesiredState
 
 CAMPAIGNS = 50
 TARGET_S = 3.0

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.config import RepoConfig
-from reconciler.desired import load_desired
+from reconciler.validate.desired import load_desired
 
 _TEMPLATE = """\
 # yaml-language-server: $schema=../../schemas/schedule.schema.json

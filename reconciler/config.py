@@ -91,7 +91,7 @@ def load_repo_config(path: Path | None = None) -> RepoConfig:
         )
     # Imported here: the many modules that need only the records above skip YAML and jsonschema.
     from reconciler.loader import load_file
-    from reconciler.validation import schema_findings
+    from reconciler.validate.document import schema_findings
 
     loaded = load_file(path)
     if loaded.document is None:

@@ -2,7 +2,8 @@
 
 The desired side comes from YAML files (`DesiredSchedule`), the live side from the API
 (`LiveSchedule`); both carry the schedule as an API-shaped JSON mapping (`body`) in the API's own
-camelCase field names. Comparison happens on their canonical forms (see `reconciler.canonical`).
+camelCase field names. Comparison happens on their canonical forms
+(see `reconciler.plan.normalise`).
 """
 
 from __future__ import annotations

@@ -32,10 +32,10 @@ from typing import Any
 import yaml
 
 from reconciler.config import CONFIG_FILENAME, load_repo_config
-from reconciler.desired import load_desired
 from reconciler.emulator import Emulator
 from reconciler.errors import CxschedError
 from reconciler.model import DesiredSchedule
+from reconciler.validate.desired import load_desired
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP_TIMEOUT_S = 120.0

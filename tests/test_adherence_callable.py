@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.adherence import actual_by_day, planned_days
-from reconciler.callable import (
+from reconciler.analytics.adherence.measure import actual_by_day, planned_days
+from reconciler.api.protocol import AnalyticsBucket
+from reconciler.errors import InputError
+from reconciler.spans import (
     CallableSpec,
     callable_spans,
     day_span,
@@ -17,8 +19,6 @@ from reconciler.callable import (
     parse_instant,
     zone,
 )
-from reconciler.errors import InputError
-from reconciler.seam import AnalyticsBucket
 
 NY = "America/New_York"
 

@@ -17,10 +17,10 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from reconciler.api.protocol import AnalyticsQuery
 from reconciler.cli import main
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
-from reconciler.seam import AnalyticsQuery
 
 LIST = "GET /api/v2/campaigns/{campaignId}/schedules"
 ANALYTICS = "POST /api/v2/analytics/campaigns/details/query"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from apply_support import (
+from reconciler.emulator import Emulator
+from support.apply import (
     CAPACITY,
     DELETE,
     GET_ONE,
@@ -24,8 +25,7 @@ from apply_support import (
     without,
     write_file,
 )
-from conftest import EmulatorFactory, EmulatorSession
-from reconciler.emulator import Emulator
+from support.emulator import EmulatorFactory, EmulatorSession
 
 
 @pytest.fixture
@@ -262,7 +262,7 @@ def test_a_concurrent_edit_is_a_conflict_and_is_never_overwritten(
 
 def _base_etag(name: str) -> str:
     plan = json.loads(Path("plan.json").read_text(encoding="utf-8"))
-    return next(a["base_etag"] for a in plan["actions"] if a["name"] == name)
+    return str(next(a["base_etag"] for a in plan["actions"] if a["name"] == name))
 
 
 def test_a_stale_etag_whose_live_state_already_matches_is_done(

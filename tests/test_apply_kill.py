@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from apply_support import body, cli, env_for, records, write_file
-from conftest import EmulatorFactory
+from support.apply import body, cli, env_for, records, write_file
+from support.emulator import EmulatorFactory
 
 CXSCHED = str(Path(sys.executable).parent / "cxsched")
 

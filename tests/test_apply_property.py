@@ -13,16 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apply_support import body
-from reconciler.apply import apply_plan
-from reconciler.audit import AuditTrail, run_context
-from reconciler.audit_reader import verify_trail
+from reconciler.apply.run import apply_plan
+from reconciler.audit.trail import AuditTrail, run_context
+from reconciler.audit.verify import verify_trail
 from reconciler.config import RepoConfig
 from reconciler.cxone import CxoneClient, Settings
-from reconciler.desired import load_desired
 from reconciler.emulator import Emulator
 from reconciler.model import TenantLimits
-from reconciler.plan import make_plan, read_live
+from reconciler.plan.build import make_plan, read_live
+from reconciler.validate.desired import load_desired
+from support.apply import body
 
 LIMITS = TenantLimits(200, 30.0)
 _campaigns = itertools.count()

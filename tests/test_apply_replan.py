@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from apply_support import GET_ONE, PATCH, body, cli, counters, live, records, write_file
-from conftest import EmulatorFactory
-from reconciler.apply import MAX_REPLANS, ApplyResult, apply_plan
-from reconciler.audit import AuditTrail, run_context
+from reconciler.api.protocol import CallCounts, ScheduleAPI
+from reconciler.apply.run import MAX_REPLANS, ApplyResult, apply_plan
+from reconciler.audit.trail import AuditTrail, run_context
 from reconciler.config import RepoConfig
 from reconciler.cxone import CxoneClient, Settings
-from reconciler.desired import DesiredState, load_desired
 from reconciler.emulator import Emulator
 from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.plan import Plan, make_plan, read_live
-from reconciler.seam import CallCounts, ScheduleAPI
+from reconciler.plan.build import Plan, make_plan, read_live
+from reconciler.validate.desired import DesiredState, load_desired
+from support.apply import GET_ONE, PATCH, body, cli, counters, live, records, write_file
+from support.emulator import EmulatorFactory
 
 LIMITS = TenantLimits(200, 30.0)
 
@@ -118,7 +118,7 @@ def test_replanning_gives_up_as_a_conflict_after_three_rounds(
         emulator.edit_schedule("c1", made["id"], {"description": "first"})
         emulator.reset_counters()
         racing = _EditAfterEveryRead(client, emulator)
-        result = _apply(racing, plan, desired, replan=True)  # type: ignore[arg-type]
+        result = _apply(racing, plan, desired, replan=True)
     (outcome,) = result.results
     assert outcome.outcome == "conflict"
     assert len(outcome.replans) == MAX_REPLANS

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from apply_support import POST, body, env_for, write_file
-from conftest import EmulatorFactory
+from support.apply import POST, body, env_for, write_file
+from support.emulator import EmulatorFactory
 
 CXSCHED = str(Path(sys.executable).parent / "cxsched")
 

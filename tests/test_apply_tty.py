@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from apply_support import env_for, write_file
-from conftest import EmulatorFactory
+from support.apply import env_for, write_file
+from support.emulator import EmulatorFactory
 
 CXSCHED = str(Path(sys.executable).parent / "cxsched")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.atomic import write_atomic
+from reconciler.util.atomic import write_atomic
 
 
 def test_new_file_gets_content_and_default_mode(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.audit import (
+from reconciler.audit.trail import (
     GENESIS,
     RECORD_FIELDS,
     AuditTrail,
@@ -25,7 +25,7 @@ from reconciler.audit import (
     run_context,
     trail_path,
 )
-from reconciler.audit_reader import RecordFilter, read_records, verify_trail
+from reconciler.audit.verify import RecordFilter, read_records, verify_trail
 from reconciler.config import RepoConfig
 from reconciler.errors import AuditError
 
@@ -261,7 +261,7 @@ def test_threads_append_one_record_each_without_gaps(tmp_path: Path) -> None:
 _WORKER = """
 import sys
 from pathlib import Path
-from reconciler.audit import AuditTrail, run_context
+from reconciler.audit.trail import AuditTrail, run_context
 trail = AuditTrail(Path(sys.argv[1]), run_context("worker"))
 for index in range(40):
     trail.append({"event": "write", "schedule": sys.argv[2] + str(index)})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from reconciler.audit import AuditTrail, RunContext, head_path
+from reconciler.audit.trail import AuditTrail, RunContext, head_path
 from reconciler.cli import main
 
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.canonical import (
+from reconciler.config import IgnoreRule
+from reconciler.plan.normalise import (
     FieldChange,
     canonical,
     field_changes,
@@ -20,7 +21,6 @@ from reconciler.canonical import (
     payload_hash,
     resolve_pointer,
 )
-from reconciler.config import IgnoreRule
 
 BODY: dict[str, Any] = {
     "name": "Renewals weekdays",

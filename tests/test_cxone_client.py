@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.api.protocol import AnalyticsQuery, ScheduleAPI
 from reconciler.cxone import (
     ConflictError,
     CxoneClient,
@@ -22,7 +23,6 @@ from reconciler.cxone import (
 )
 from reconciler.emulator import Emulator
 from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.seam import AnalyticsQuery, ScheduleAPI
 
 SCHEDULES = "/api/v2/campaigns/{campaignId}/schedules"
 ONE = SCHEDULES + "/{scheduleId}"

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
+from reconciler.api.protocol import AnalyticsBucket, AnalyticsQuery, ExportStatus
 from reconciler.cxone import errors, payloads
 from reconciler.cxone.endpoints import ENDPOINTS, GET_SCHEDULE, LIST_SCHEDULES
 from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import RetryPolicy, never_sent, parse_retry_after
 from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.seam import AnalyticsBucket, AnalyticsQuery, ExportStatus
 
 
 class _FakeTime:

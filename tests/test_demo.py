@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from apply_support import write_file
+from support.apply import write_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scripts" / "demo.py"

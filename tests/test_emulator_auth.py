@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from conftest import EmulatorFactory, EmulatorSession
 from reconciler.emulator import Emulator
+from support.emulator import EmulatorFactory, EmulatorSession
 
 ALL = "campaigns:read campaigns:write dialer:read analytics:read interaction:read"
 CAPACITY = "/api/v2/dialer/capacity"

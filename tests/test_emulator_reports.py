@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from conftest import EmulatorFactory, EmulatorSession
 from reconciler.emulator import Emulator
+from support.emulator import EmulatorFactory, EmulatorSession
 
 QUERY = "/api/v2/analytics/campaigns/details/query"
 EXPORTS = "/api/v2/interaction/exports"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from conftest import EmulatorFactory, EmulatorSession
 from reconciler.emulator import Emulator, StateFileError
+from support.emulator import EmulatorFactory, EmulatorSession
 
 SCHEDULES = "/api/v2/campaigns/c1/schedules"
 BODY = {

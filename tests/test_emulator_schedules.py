@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from conftest import EmulatorFactory, EmulatorSession
 from reconciler.emulator import Emulator, Problem
+from support.emulator import EmulatorFactory, EmulatorSession
 
 BODY: dict[str, Any] = {
     "name": "Evenings",

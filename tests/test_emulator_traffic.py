@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from conftest import EmulatorFactory, EmulatorSession
 from reconciler.emulator import Emulator, EmulatorError
+from support.emulator import EmulatorFactory, EmulatorSession
 
 CAPACITY = "/api/v2/dialer/capacity"
 GET_CAPACITY = "GET /api/v2/dialer/capacity"

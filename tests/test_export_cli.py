@@ -13,11 +13,11 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from reconciler.analytics.export import EXPORT_COLUMNS, Backoff, ExportError, run_export
+from reconciler.api.protocol import ExportStatus
 from reconciler.cli import main
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
-from reconciler.export import EXPORT_COLUMNS, Backoff, ExportError, run_export
-from reconciler.seam import ExportStatus
 
 STATUS = "GET /api/v2/interaction/exports/{exportId}"
 START = "POST /api/v2/interaction/exports"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from test_gitops_stub import REPO, TOKEN, GitHubStub
+from support.github import REPO, TOKEN, GitHubStub
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "gitops.py"
 RUN_URL = f"https://github.com/{REPO}/actions/runs/4242"

@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from reconciler.emulator import Emulator
-from test_gitops_stub import REPO, TOKEN, GitHubStub
+from support.github import REPO, TOKEN, GitHubStub
 
 pytestmark = pytest.mark.slow  # every step is a subprocess, as on a runner
 

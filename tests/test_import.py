@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from reconciler.adopt.importer import schema_reference, slugify
 from reconciler.cli import main
 from reconciler.config import RepoConfig
-from reconciler.desired import load_desired
 from reconciler.emulator import Emulator
-from reconciler.importer import schema_reference, slugify
+from reconciler.validate.desired import load_desired
 
 BODY: dict[str, Any] = {
     "name": "Renewals Q1 weekdays",

@@ -18,10 +18,10 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from reconciler.api.protocol import AnalyticsQuery
 from reconciler.cli import main
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
-from reconciler.seam import AnalyticsQuery
 
 NOW = "2027-03-20T00:00:00Z"
 ANALYTICS = "POST /api/v2/analytics/campaigns/details/query"

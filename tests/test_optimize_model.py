@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from reconciler.answer_rates import AnswerRates, HourStat, hourly_rates
-from reconciler.callable import CallableSpec
+from reconciler.adopt.yamledit import edit_file, edit_text, render_scalar
+from reconciler.analytics.optimize.advise import Advice, analysis_period, edits
+from reconciler.analytics.optimize.answer_rates import AnswerRates, HourStat, hourly_rates
+from reconciler.analytics.optimize.recommend import Current, recommend
+from reconciler.api.protocol import AnalyticsBucket
 from reconciler.errors import InputError
 from reconciler.model import DesiredSchedule, TenantLimits
-from reconciler.optimize import Advice, analysis_period, edits
-from reconciler.recommend import Current, recommend
-from reconciler.seam import AnalyticsBucket
-from reconciler.yamledit import edit_file, edit_text, render_scalar
+from reconciler.spans import CallableSpec
 
 LIMITS = TenantLimits(200, 30.0)
 CURRENT = Current(call_rate=20.0, max_concurrent=40, threshold=0.8, boost=1.0)

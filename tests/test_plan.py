@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 
 from reconciler import __version__
-from reconciler.canonical import FieldChange, canonical, payload_hash
 from reconciler.config import IgnoreRule, RepoConfig
-from reconciler.desired import DesiredState
 from reconciler.errors import PlanError
 from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits
-from reconciler.plan import (
+from reconciler.plan.build import (
     PLAN_FORMAT_VERSION,
     Action,
     Plan,
@@ -26,6 +24,8 @@ from reconciler.plan import (
     plan_one,
     save_plan,
 )
+from reconciler.plan.normalise import FieldChange, canonical, payload_hash
+from reconciler.validate.desired import DesiredState
 
 LIMITS = TenantLimits(200, 30.0)
 BODY: dict[str, Any] = {

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli import main
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
-from reconciler.plan import load_plan, plan_hash
+from reconciler.plan.build import load_plan, plan_hash
 
 TOKEN = "POST /oauth/token"
 LIST = "GET /api/v2/campaigns/{campaignId}/schedules"

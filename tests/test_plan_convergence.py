@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.canonical import canonical
 from reconciler.config import RepoConfig
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
 from reconciler.model import DesiredSchedule
-from reconciler.plan import plan_one
+from reconciler.plan.build import plan_one
+from reconciler.plan.normalise import canonical
 
 _NAMES = itertools.count()
 _ZONES = ("UTC", "America/New_York", "America/Los_Angeles", "Europe/Paris", "Asia/Kolkata")

@@ -10,11 +10,11 @@ from typing import Any
 import click
 
 from reconciler.config import RepoConfig
-from reconciler.desired import DesiredState
 from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits
-from reconciler.plan import Plan, make_plan, plan_text
-from reconciler.render import MARKDOWN_LIMIT, render_call_counts, render_plan
-from reconciler.render.markdown import render_markdown
+from reconciler.plan.build import Plan, make_plan, plan_text
+from reconciler.plan.render import MARKDOWN_LIMIT, render_call_counts, render_plan
+from reconciler.plan.render.markdown import render_markdown
+from reconciler.validate.desired import DesiredState
 
 BODY: dict[str, Any] = {
     "startTime": "2027-01-04T08:00:00-05:00",
@@ -206,8 +206,8 @@ def test_markdown_falls_back_to_counts_only() -> None:
 
 def test_rendering_is_deterministic() -> None:
     for fmt in ("text", "markdown", "json"):
-        first = render_plan(sample_plan(), fmt).encode()  # type: ignore[arg-type]
-        assert render_plan(sample_plan(), fmt).encode() == first  # type: ignore[arg-type]
+        first = render_plan(sample_plan(), fmt).encode()
+        assert render_plan(sample_plan(), fmt).encode() == first
 
 
 def test_json_format_is_the_plan_file() -> None:
@@ -218,7 +218,7 @@ def test_json_format_is_the_plan_file() -> None:
 
 
 def test_call_counts_line() -> None:
-    counts = {
+    counts: dict[tuple[str, int | str], int] = {
         ("POST /oauth/token", 200): 1,
         ("GET /api/v2/dialer/capacity", 200): 1,
         ("GET /x", "error"): 2,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.stats import Interval, bar, proportion, wilson_interval
+from reconciler.analytics.stats import Interval, bar, proportion, wilson_interval
 
 # Reference values: statsmodels.stats.proportion.proportion_confint(x, n, method="wilson")
 # and Wilson (1927) / Newcombe (1998), table I, rounded to 4 decimals.

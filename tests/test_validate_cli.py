@@ -68,7 +68,7 @@ def test_the_examples_cover_three_campaigns_with_holidays() -> None:
         "collections-west",
         "appointments-central",
     }
-    reasons = set()
+    reasons: set[str] = set()
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert text.startswith(

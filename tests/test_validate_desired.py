@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import RepoConfig
-from reconciler.desired import find_schedule_files, load_desired
 from reconciler.errors import InputError
 from reconciler.model import DesiredSchedule
+from reconciler.validate.desired import find_schedule_files, load_desired
 
 BASE = (Path(__file__).parent / "data" / "valid_schedule.yaml").read_text(encoding="utf-8")
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

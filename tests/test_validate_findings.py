@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from reconciler.findings import render_findings, summary_line
 from reconciler.model import Finding
+from reconciler.validate.report import render_findings, summary_line
 
 ERROR = Finding("s/c/a.yaml", 3, 1, "/name", "schema-type", "error", "name must be a string")
 WARNING = Finding(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from reconciler.timezones import (
+from reconciler.validate.timezones import (
     boundary_status,
     get_zone,
     known_zones,

@@ -10,9 +10,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from reconciler.config import RepoConfig, TenantProfile
-from reconciler.desired import load_desired
 from reconciler.model import DesiredSchedule, TenantLimits
-from reconciler.validation import _validator, check_limits, schema
+from reconciler.validate.desired import load_desired
+from reconciler.validate.document import _validator, check_limits, schema
 
 BASE = (Path(__file__).parent / "data" / "valid_schedule.yaml").read_text(encoding="utf-8")
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -83,7 +83,9 @@ def _target(sub: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_validator_uses_the_schema_with_references_inlined() -> None:
     assert "$ref" not in str(_validator("schedule").schema)
-    assert _validator("schedule").schema["properties"]["startTime"]["format"] == "date-time"
+    schema = _validator("schedule").schema
+    assert isinstance(schema, dict)
+    assert schema["properties"]["startTime"]["format"] == "date-time"
 
 
 def test_missing_required_fields_are_listed_with_their_description(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.audit import AuditTrail, run_context, trail_path
+from reconciler.audit.trail import AuditTrail, run_context, trail_path
 from reconciler.config import RepoConfig
 from reconciler.errors import InputError
 

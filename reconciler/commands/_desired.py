@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 
 from reconciler.config import RepoConfig
-from reconciler.desired import DesiredState, load_desired
 from reconciler.errors import InputError
-from reconciler.findings import render_findings, summary_line
 from reconciler.model import Finding
+from reconciler.validate.desired import DesiredState, load_desired
+from reconciler.validate.report import render_findings, summary_line
 
 __all__ = ["DEFAULT_PATHS", "echo_findings", "load_valid_desired"]
 

@@ -18,8 +18,8 @@ from typing import Any, cast
 
 import click
 
-from reconciler.adherence import AdherenceReport, adherence
-from reconciler.adherence_render import RENDERERS, Format
+from reconciler.analytics.adherence.measure import AdherenceReport, adherence
+from reconciler.analytics.adherence.render import RENDERERS, Format
 from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option

@@ -5,7 +5,7 @@ is of this format and tool major version, that the desired files it was made fro
 validate and have not changed since (their digest), and nothing else is read from the tenant:
 one write per change. With paths (default `schedules/`) the plan is made and shown first; on a
 terminal you confirm it, in CI `--auto-approve` does; without either apply refuses before any
-call. Conflicts of a one-go apply are re-planned per schedule (see `reconciler.apply`).
+call. Conflicts of a one-go apply are re-planned per schedule (see `reconciler.apply.run`).
 
 Exit codes: 0 everything applied (or nothing to do), 1 invalid input, a refused plan, or any
 action that failed or conflicted.
@@ -22,21 +22,21 @@ from typing import Any, NamedTuple
 import click
 
 from reconciler import __version__
-from reconciler.apply import ActionResult, ApplyResult, apply_plan
-from reconciler.apply_report import render_results, render_summary
-from reconciler.audit import AuditTrail, Check, run_context, trail_path
+from reconciler.api.protocol import CallCounts, ScheduleAPI
+from reconciler.apply.report import render_results, render_summary
+from reconciler.apply.run import ActionResult, ApplyResult, apply_plan
+from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
-from reconciler.desired import DesiredState
 from reconciler.errors import InputError, PlanError
 from reconciler.model import TenantLimits
-from reconciler.plan import Plan, load_plan, make_plan, read_live
-from reconciler.render import render_plan
-from reconciler.render.calls import render_call_counts
-from reconciler.seam import CallCounts, ScheduleAPI
-from reconciler.validation import check_limits
+from reconciler.plan.build import Plan, load_plan, make_plan, read_live
+from reconciler.plan.render import render_plan
+from reconciler.plan.render.calls import render_call_counts
+from reconciler.validate.desired import DesiredState
+from reconciler.validate.document import check_limits
 
 __all__ = ["command"]
 

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import click
 
-from reconciler.audit import canonical_json, trail_path
-from reconciler.audit_reader import RecordFilter, read_records, verify_trail
+from reconciler.audit.trail import canonical_json, trail_path
+from reconciler.audit.verify import RecordFilter, read_records, verify_trail
 from reconciler.commands._config import config_option
 from reconciler.config import load_repo_config
 

@@ -18,15 +18,21 @@ from typing import Any, cast
 
 import click
 
+from reconciler.adopt.yamledit import atomic_write
+from reconciler.analytics.export import ExportError, run_export
+from reconciler.analytics.metadata import (
+    Format,
+    ScheduleRow,
+    render_rows,
+    row_from_desired,
+    row_from_live,
+)
 from reconciler.commands._analytics import append_audit
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import InputError
-from reconciler.export import ExportError, run_export
-from reconciler.metadata import Format, ScheduleRow, render_rows, row_from_desired, row_from_live
-from reconciler.yamledit import atomic_write
 
 __all__ = ["command"]
 

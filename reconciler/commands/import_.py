@@ -16,11 +16,16 @@ from typing import Any
 
 import click
 
+from reconciler.adopt.importer import (
+    check_campaign_id,
+    prepare_import,
+    schema_reference,
+    write_import,
+)
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.config import load_repo_config
-from reconciler.importer import check_campaign_id, prepare_import, schema_reference, write_import
-from reconciler.render import render_call_counts
+from reconciler.plan.render import render_call_counts
 
 __all__ = ["command"]
 

@@ -18,15 +18,15 @@ from typing import Any, cast
 
 import click
 
+from reconciler.analytics.optimize.advise import OptimizeReport, optimize, write_advice
+from reconciler.analytics.optimize.render import RENDERERS, Format, display_path
 from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
-from reconciler.desired import load_desired
 from reconciler.errors import CxschedError, InputError
-from reconciler.optimize import OptimizeReport, optimize, write_advice
-from reconciler.optimize_render import RENDERERS, Format, display_path
+from reconciler.validate.desired import load_desired
 
 __all__ = ["command"]
 
@@ -88,7 +88,7 @@ def command(
     """Recommend callRate, maxConcurrentCalls and peakHourBoost from answer rates."""
     now = parse_now(now_text)
     if plot is not None:
-        from reconciler.plot import pyplot
+        from reconciler.analytics.optimize.plot import pyplot
 
         pyplot()  # fail before any API call when matplotlib is missing
     repo = load_repo_config(config)
@@ -97,7 +97,7 @@ def command(
         report = optimize(client, desired.schedules, now=now, days=days, min_attempts=min_attempts)
     click.echo(RENDERERS[cast(Format, fmt)](report), nl=False)
     if plot is not None:
-        from reconciler.plot import plot_advice
+        from reconciler.analytics.optimize.plot import plot_advice
 
         plot_advice(report.advice, plot)
         click.echo(f"plotted {plot}", err=True)

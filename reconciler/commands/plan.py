@@ -19,18 +19,18 @@ from typing import Any, cast
 
 import click
 
-from reconciler.audit import AuditTrail, Check, run_context, trail_path
+from reconciler.api.protocol import CallCounts, ScheduleAPI
+from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
-from reconciler.desired import DesiredState
 from reconciler.errors import CxschedError
 from reconciler.model import Finding, LiveSchedule, TenantLimits
-from reconciler.plan import Plan, make_plan, plan_hash, read_live, save_plan
-from reconciler.render import FORMATS, PlanFormat, render_call_counts, render_plan
-from reconciler.seam import CallCounts, ScheduleAPI
-from reconciler.validation import check_limits
+from reconciler.plan.build import Plan, make_plan, plan_hash, read_live, save_plan
+from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
+from reconciler.validate.desired import DesiredState
+from reconciler.validate.document import check_limits
 
 __all__ = ["command"]
 

@@ -13,9 +13,9 @@ import click
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS
 from reconciler.config import ConfigError, RepoConfig, load_repo_config
-from reconciler.desired import load_desired
-from reconciler.findings import OutputFormat, render_findings, summary_line
 from reconciler.model import Finding
+from reconciler.validate.desired import load_desired
+from reconciler.validate.report import OutputFormat, render_findings, summary_line
 
 __all__ = ["command"]
 

@@ -1,7 +1,7 @@
 """The CXone API client: settings, OAuth token cache, pacing, retries and typed errors.
 
 This package is the only place that knows URLs, headers and payload shapes. Everything else
-uses `CxoneClient` through the `reconciler.seam.ScheduleAPI` protocol.
+uses `CxoneClient` through the `reconciler.api.protocol.ScheduleAPI` protocol.
 """
 
 from __future__ import annotations

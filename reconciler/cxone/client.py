@@ -17,6 +17,7 @@ from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
 
+from reconciler.api.protocol import AnalyticsBucket, AnalyticsQuery, CallCounts, ExportStatus
 from reconciler.cxone import endpoints, payloads
 from reconciler.cxone.auth import TokenSource
 from reconciler.cxone.errors import ApiError, OtherApiError, OutcomeUnknownError, api_error
@@ -25,7 +26,6 @@ from reconciler.cxone.retry import RetryPolicy
 from reconciler.cxone.settings import Settings
 from reconciler.cxone.transport import Call, Reply, Transport
 from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.seam import AnalyticsBucket, AnalyticsQuery, CallCounts, ExportStatus
 
 __all__ = ["MAX_PAGES", "CxoneClient"]
 

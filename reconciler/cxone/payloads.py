@@ -10,8 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict, TypeVar, cast, get_args
 
+from reconciler.api.protocol import AnalyticsBucket, AnalyticsQuery, ExportStatus
 from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.seam import AnalyticsBucket, AnalyticsQuery, ExportStatus
 
 __all__ = [
     "AnalyticsBody",

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reconciler.atomic import write_atomic
 from reconciler.emulator.errors import StateFileError
+from reconciler.util.atomic import write_atomic
 
 __all__ = ["STATE_VERSION", "read_state", "write_state"]
 

@@ -1,0 +1,223 @@
+"""Import: live schedules written as desired files, so a tenant's campaign can be adopted.
+
+Each live schedule becomes `<out>/<slug>.yaml` in the repository's format: the schema modeline,
+`formatVersion`, `campaignId`, the pinned `scheduleId` (so a later rename is an update), then the
+fields in `SCHEDULE_FIELDS` order. Date-times are written in the schedule's own time zone with
+its offset (`2027-01-04T08:00:00-05:00`), integral numbers as integers, empty values left out.
+The files validate, and a plan made right after shows no changes.
+
+Files are prepared first and written only when none would overwrite an existing file (unless
+forced); each write is atomic. Errors: `reconciler.errors.InputError` for a refused overwrite,
+an unusable campaign id or a folder that cannot be written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from reconciler.errors import InputError
+from reconciler.model import FORMAT_VERSION, SCHEDULE_FIELDS, LiveSchedule
+from reconciler.plan.normalise import canonical
+from reconciler.util.atomic import write_atomic
+
+__all__ = [
+    "CAMPAIGN_ID_PATTERN",
+    "SCHEMA_PATH",
+    "ImportedFile",
+    "check_campaign_id",
+    "prepare_import",
+    "schedule_document",
+    "schema_reference",
+    "slugify",
+    "write_import",
+]
+
+#: Where the schema lives, relative to the repository root.
+SCHEMA_PATH = Path("schemas") / "schedule.schema.json"
+#: A campaign id as the schema allows it; it names a folder, so nothing else is accepted.
+CAMPAIGN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+_SLUG_MAX = 64
+_NESTED_ORDER: Mapping[str, tuple[str, ...]] = {
+    "dialerSettings": ("maxConcurrentCalls", "callRate", "capacityThreshold"),
+    "blackoutPeriods": ("startTime", "endTime", "reason"),
+    "regulatoryWindows": ("startTime", "endTime", "timeZone", "enabled"),
+    "optimizationSettings": ("useHistoricalAnswerRates", "peakHourBoost"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedFile:
+    """One file an import writes: where, what, and for which live schedule."""
+
+    path: Path
+    text: str
+    schedule_id: str
+    name: str
+
+
+def check_campaign_id(campaign_id: str) -> str:
+    """The campaign id if it can name a folder; InputError otherwise."""
+    if not CAMPAIGN_ID_PATTERN.fullmatch(campaign_id):
+        raise InputError(
+            f"campaign id {campaign_id!r} is not valid: use letters, digits, '_', '.', '-', "
+            "starting with a letter or digit, at most 64 characters"
+        )
+    return campaign_id
+
+
+def slugify(name: str) -> str:
+    """A file name stem from a schedule name: lowercase ASCII letters, digits and '-'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:_SLUG_MAX].rstrip("-") or "schedule"
+
+
+def schema_reference(out_dir: Path, repo_root: Path) -> str:
+    """The schema's path as the modeline of a file in `out_dir` refers to it (POSIX)."""
+    target = (repo_root / SCHEMA_PATH).resolve()
+    return Path(os.path.relpath(target, out_dir.resolve())).as_posix()
+
+
+def _local(value: Any, zone: ZoneInfo | None) -> Any:
+    """A canonical UTC instant as a date-time in the schedule's zone, with its offset."""
+    if zone is None or not isinstance(value, str) or not value.endswith("Z"):
+        return value
+    try:
+        instant = datetime.fromisoformat(value).astimezone(zone)
+    except (ValueError, OverflowError):
+        return value
+    spec = "milliseconds" if instant.microsecond else "seconds"
+    return instant.isoformat(timespec=spec)
+
+
+def _zone(name: Any) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if isinstance(name, str) else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _ordered(key: str, value: Any) -> Any:
+    """Nested objects with their keys in the format's order (unknown keys last, sorted)."""
+    order = _NESTED_ORDER.get(key, ())
+    if isinstance(value, list):
+        return [_ordered(key, item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    known = [k for k in order if k in value]
+    return {k: value[k] for k in [*known, *sorted(set(value) - set(known))]}
+
+
+def _fields(live: LiveSchedule) -> dict[str, Any]:
+    body = canonical(live.body)
+    zone = _zone(body.get("timeZone"))
+    for key in ("startTime", "endTime"):
+        body[key] = _local(body.get(key), zone)
+    for blackout in body.get("blackoutPeriods", []):
+        for key in ("startTime", "endTime"):
+            if isinstance(blackout, dict) and key in blackout:
+                blackout[key] = _local(blackout[key], zone)
+    return {
+        key: _ordered(key, body[key])
+        for key in SCHEDULE_FIELDS
+        if key in body and body[key] not in ("", [], None)
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style with list items indented under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """Strings that start with a digit (times, date-times) quoted, as the format asks."""
+    style = "'" if value[:1].isdigit() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def schedule_document(live: LiveSchedule, schema_ref: str) -> str:
+    """The YAML text of one live schedule as a desired file."""
+    document = {
+        "formatVersion": FORMAT_VERSION,
+        "campaignId": live.campaign_id,
+        "scheduleId": live.schedule_id,
+        **_fields(live),
+    }
+    text = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100_000,
+    )
+    return f"# yaml-language-server: $schema={schema_ref}\n{text}"
+
+
+def _unique_slugs(live: Iterable[LiveSchedule]) -> dict[str, str]:
+    """schedule id -> a slug no other schedule of the import uses (`-2`, `-3`, ... appended)."""
+    taken: set[str] = set()
+    slugs: dict[str, str] = {}
+    for item in sorted(live, key=lambda s: (slugify(s.name), s.schedule_id)):
+        base = slug = slugify(item.name)
+        counter = 1
+        while slug in taken:
+            counter += 1
+            slug = f"{base}-{counter}"
+        taken.add(slug)
+        slugs[item.schedule_id] = slug
+    return slugs
+
+
+def prepare_import(
+    live: Sequence[LiveSchedule], out_dir: Path, schema_ref: str
+) -> tuple[ImportedFile, ...]:
+    """The files an import of `live` into `out_dir` writes, sorted by path."""
+    slugs = _unique_slugs(live)
+    files = [
+        ImportedFile(
+            out_dir / f"{slugs[item.schedule_id]}.yaml",
+            schedule_document(item, schema_ref),
+            item.schedule_id,
+            item.name,
+        )
+        for item in live
+    ]
+    return tuple(sorted(files, key=lambda f: f.path))
+
+
+def write_import(files: Sequence[ImportedFile], *, force: bool) -> None:
+    """Write every file atomically; refuse (writing none) if one exists and `force` is off."""
+    existing = [f.path for f in files if f.path.exists()]
+    if existing and not force:
+        shown = ", ".join(p.as_posix() for p in existing[:5])
+        more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+        raise InputError(
+            f"{len(existing)} file(s) already exist: {shown}{more}; nothing was written. "
+            "Pass --force to overwrite them, or --out to import into another folder"
+        )
+    for item in files:
+        _write_atomic(item.path, item.text)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc

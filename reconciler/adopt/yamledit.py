@@ -1,0 +1,143 @@
+"""Change a few values of a YAML file in place, keeping its comments, key order and layout.
+
+ruamel.yaml's round-trip parser finds where each value sits (line and column); the edit then
+replaces exactly those characters of the original text, so the diff of an edited file shows only
+the changed values, whatever the file's indentation, quoting or comment alignment. A mapping
+that does not exist yet is appended at the end of the document, indented like the file's other
+nested mappings. Files are replaced atomically (temp file in the same folder, then
+`os.replace`), keeping their permission bits; `edit_file` checks the result with a caller's
+validator and puts the original bytes back when the check fails.
+
+Errors: `reconciler.errors.InputError` when the file cannot be read, parsed or written, or
+when a pointer crosses something that is not a mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+
+from reconciler.errors import InputError
+from reconciler.util.atomic import write_atomic
+
+__all__ = ["atomic_write", "edit_file", "edit_text", "render_scalar"]
+
+_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'|[^\s,\]}#]+')
+
+_COMMENT = re.compile(r"( +)#")
+
+
+def render_scalar(value: Any) -> str:
+    """A YAML plain scalar for a bool, int or float (floats keep a decimal point)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    raise TypeError(f"cannot render {value!r} as a YAML scalar")
+
+
+def edit_text(text: str, values: Mapping[str, Any], *, where: str = "<yaml>") -> str:
+    """`text` with the value at each JSON pointer of `values` set (parents made as needed)."""
+    try:
+        data = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        raise InputError(f"{where}: not valid YAML: {exc}") from exc
+    if not isinstance(data, CommentedMap):
+        raise InputError(f"{where}: the document is not a mapping")
+    lines = text.splitlines(keepends=True)
+    edits: list[tuple[int, int, str]] = []
+    missing: dict[str, dict[str, Any]] = {}
+    for pointer, value in values.items():
+        keys = [k.replace("~1", "/").replace("~0", "~") for k in pointer.split("/")[1:]]
+        parent = _parent(data, keys, where, pointer)
+        if parent is None:
+            missing.setdefault(keys[0], {})[keys[-1]] = value
+        elif keys[-1] in parent:
+            line, column = parent.lc.value(keys[-1])
+            edits.append((line, column, render_scalar(value)))
+        else:
+            raise InputError(f"{where}: {pointer} is not set; add it before editing it")
+    for line, column, new in sorted(edits, reverse=True):
+        lines[line] = _replace_at(lines[line], column, new)
+    return "".join(lines) + _appended(text, missing, _indent(data))
+
+
+def _parent(data: CommentedMap, keys: list[str], where: str, pointer: str) -> CommentedMap | None:
+    """The mapping holding the last key, None when it does not exist (one level only)."""
+    node = data
+    for depth, key in enumerate(keys[:-1]):
+        child = node.get(key)
+        if child is None and depth == 0 and len(keys) == 2:
+            return None
+        if not isinstance(child, CommentedMap):
+            raise InputError(f"{where}: {pointer}: {key!r} is not a mapping")
+        node = child
+    return node
+
+
+def _replace_at(line: str, column: int, new: str) -> str:
+    """`line` with the scalar at `column` replaced; a trailing comment keeps its column."""
+    match = _SCALAR.match(line, column)
+    end = match.end() if match else column
+    rest = line[end:]
+    comment = _COMMENT.match(rest)
+    if comment:
+        gap = max(1, len(comment.group(1)) - (len(new) - (end - column)))
+        rest = " " * gap + rest[comment.end(1) :]
+    return line[:column] + new + rest
+
+
+def _indent(data: CommentedMap) -> int:
+    """The indentation of the file's nested block mappings (2 when it has none)."""
+    for child in data.values():
+        if isinstance(child, CommentedMap) and child and not child.fa.flow_style():
+            column = child.lc.key(next(iter(child)))[1]
+            if isinstance(column, int) and column > 0:
+                return column
+    return 2
+
+
+def _appended(text: str, missing: Mapping[str, Mapping[str, Any]], indent: int) -> str:
+    if not missing:
+        return ""
+    pad = " " * indent
+    out = "" if not text or text.endswith("\n") else "\n"
+    for key, children in missing.items():
+        out += f"{key}:\n"
+        out += "".join(f"{pad}{k}: {render_scalar(v)}\n" for k, v in children.items())
+    return out
+
+
+def edit_file(
+    path: Path, values: Mapping[str, Any], validate: Callable[[Path], None]
+) -> tuple[str, str]:
+    """Edit `path` in place, then `validate(path)`; restore the original if it raises.
+
+    Returns (before, after) texts.
+    """
+    try:
+        before = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    after = edit_text(before, values, where=str(path))
+    atomic_write(path, after)
+    try:
+        validate(path)
+    except BaseException:
+        atomic_write(path, before)
+        raise
+    return before, after
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace `path` with `text` (UTF-8) atomically, keeping the permission bits it had."""
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc}") from exc

@@ -1,0 +1,334 @@
+"""The plan: what would change on the tenant, decided from desired and live state.
+
+A plan is an immutable value. `make_plan` decides it from the desired state and the live
+schedules of the managed campaigns (those with at least one desired file), without any I/O;
+`read_live` fetches the live side through the `ScheduleAPI` seam with one list call per
+campaign page. Renderers (`reconciler.plan.render`) print a plan; apply consumes it, from memory
+or from a plan file (`save_plan` / `load_plan`, the format in docs/plan-format.md).
+
+Identity: a desired schedule matches a live one by its pinned `scheduleId` when the file has
+one (so a rename is an update), else by (campaign, name). Live schedules of a managed campaign
+that no file declares are unmanaged and left alone; with `prune` they become deletes, but only
+in campaigns whose repo config opts in to pruning.
+
+Errors: `reconciler.errors.PlanError` for a desired state that cannot be planned (a pinned id
+that is gone from the tenant, two files pinning one id) and for an unusable plan file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from reconciler import __version__
+from reconciler.api.protocol import ScheduleAPI
+from reconciler.config import IgnoreRule, RepoConfig
+from reconciler.errors import PlanError
+from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits
+from reconciler.plan.identity import match_campaign, source_path
+from reconciler.plan.normalise import (
+    FieldChange,
+    canonical,
+    field_changes,
+    ignore_pointers,
+    merge_patch,
+    payload_hash,
+)
+from reconciler.util.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from reconciler.validate.desired import DesiredState
+
+__all__ = [
+    "ACTION_KINDS",
+    "PLAN_FORMAT_VERSION",
+    "Action",
+    "ActionKind",
+    "FieldChange",
+    "Plan",
+    "PlanCounts",
+    "Unmanaged",
+    "load_plan",
+    "make_plan",
+    "plan_hash",
+    "plan_one",
+    "plan_text",
+    "read_live",
+    "save_plan",
+    "source_path",
+]
+
+#: The version of the JSON plan format (docs/plan-format.md); bumped on any incompatible change.
+PLAN_FORMAT_VERSION = 1
+
+ActionKind = Literal["create", "update", "delete", "noop"]
+ACTION_KINDS: tuple[ActionKind, ...] = ("create", "update", "delete", "noop")
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What to do with one schedule, and the facts the decision was made on."""
+
+    kind: ActionKind
+    campaign_id: str
+    name: str
+    schedule_id: str | None  # None for create
+    base_etag: str | None  # the ETag the decision was made on; None for create
+    changes: tuple[FieldChange, ...]  # empty for noop and delete
+    body: Mapping[str, Any] | None  # create: full desired body; update: merge patch
+    desired: Mapping[str, Any] | None  # canonical desired body (ignores applied); None for delete
+    desired_hash: str | None  # payload_hash(desired)
+    source: str | None  # the desired file, repo-relative POSIX path
+
+    @property
+    def is_change(self) -> bool:
+        return self.kind != "noop"
+
+
+@dataclass(frozen=True, slots=True)
+class Unmanaged:
+    """A live schedule of a managed campaign that no desired file declares."""
+
+    campaign_id: str
+    schedule_id: str
+    name: str
+
+
+class PlanCounts(NamedTuple):
+    """How many actions of each kind a plan holds, and how many schedules it leaves alone."""
+
+    create: int
+    update: int
+    delete: int
+    noop: int
+    unmanaged: int
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A complete, immutable plan (the JSON form is documented in docs/plan-format.md)."""
+
+    format_version: int
+    tool_version: str
+    desired_digest: str
+    files: tuple[str, ...]
+    paths: tuple[str, ...]
+    campaigns: tuple[str, ...]
+    prune: bool
+    limits: TenantLimits
+    ignore: tuple[IgnoreRule, ...]
+    actions: tuple[Action, ...]
+    unmanaged: tuple[Unmanaged, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(action.is_change for action in self.actions)
+
+    @property
+    def changes(self) -> tuple[Action, ...]:
+        """The create, update and delete actions, in plan order."""
+        return tuple(action for action in self.actions if action.is_change)
+
+    def counts(self) -> PlanCounts:
+        kinds = [action.kind for action in self.actions]
+        return PlanCounts(
+            create=kinds.count("create"),
+            update=kinds.count("update"),
+            delete=kinds.count("delete"),
+            noop=kinds.count("noop"),
+            unmanaged=len(self.unmanaged),
+        )
+
+    def ignore_for(self, campaign_id: str, name: str) -> tuple[str, ...]:
+        """The JSON pointers ignored when comparing this schedule."""
+        return ignore_pointers(self.ignore, campaign_id, name)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as a JSON document: stable, no secret, no timestamp."""
+        return {
+            "format_version": self.format_version,
+            "tool_version": self.tool_version,
+            "desired_digest": self.desired_digest,
+            "files": list(self.files),
+            "paths": list(self.paths),
+            "campaigns": list(self.campaigns),
+            "prune": self.prune,
+            "limits": {
+                "max_concurrent_calls": int(self.limits.max_concurrent_calls),
+                "max_call_rate": float(self.limits.max_call_rate),
+            },
+            "ignore": [_rule_json(rule) for rule in self.ignore],
+            "summary": self.counts()._asdict(),
+            "actions": [_action_json(action) for action in self.actions],
+            "unmanaged": [_unmanaged_json(item) for item in self.unmanaged],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        """The plan of a JSON document; PlanError naming the first thing that is wrong."""
+        from reconciler.plan.planfile import plan_from_json
+
+        return plan_from_json(data)
+
+
+def plan_one(desired: DesiredSchedule, live: LiveSchedule | None, config: RepoConfig) -> Action:
+    """The action that takes `live` (None: absent) to `desired`; `make_plan` uses it for all."""
+    ignore = ignore_pointers(config.ignore_differences, desired.campaign_id, desired.name)
+    wanted = canonical(desired.body, ignore=ignore)
+    if live is None:
+        changes = field_changes({}, wanted)
+        full = canonical(desired.body)
+        return _decided("create", desired, wanted, None, changes=changes, body=full)
+    current = canonical(live.body, ignore=ignore)
+    changes = field_changes(current, wanted)
+    if not changes:
+        return _decided("noop", desired, wanted, live, changes=(), body=None)
+    patch = merge_patch(current, wanted)
+    return _decided("update", desired, wanted, live, changes=changes, body=patch)
+
+
+def _decided(
+    kind: ActionKind,
+    desired: DesiredSchedule,
+    wanted: Mapping[str, Any],
+    live: LiveSchedule | None,
+    *,
+    changes: tuple[FieldChange, ...],
+    body: Mapping[str, Any] | None,
+) -> Action:
+    return Action(
+        kind=kind,
+        campaign_id=desired.campaign_id,
+        name=desired.name,
+        schedule_id=None if live is None else live.schedule_id,
+        base_etag=None if live is None else live.etag,
+        changes=changes,
+        body=body,
+        desired=wanted,
+        desired_hash=payload_hash(wanted),
+        source=source_path(desired.path),
+    )
+
+
+def _delete(live: LiveSchedule) -> Action:
+    return Action(
+        kind="delete",
+        campaign_id=live.campaign_id,
+        name=live.name,
+        schedule_id=live.schedule_id,
+        base_etag=live.etag,
+        changes=(),
+        body=None,
+        desired=None,
+        desired_hash=None,
+        source=None,
+    )
+
+
+def make_plan(
+    desired: DesiredState,
+    live: Mapping[str, Sequence[LiveSchedule]],
+    config: RepoConfig,
+    *,
+    limits: TenantLimits,
+    prune: bool,
+    paths: Sequence[str],
+) -> Plan:
+    """Decide every action for the managed campaigns; pure (no I/O)."""
+    by_campaign: dict[str, list[DesiredSchedule]] = {}
+    for schedule in desired.schedules:
+        by_campaign.setdefault(schedule.campaign_id, []).append(schedule)
+    actions: list[Action] = []
+    unmanaged: list[Unmanaged] = []
+    for campaign_id in sorted(by_campaign):
+        match = match_campaign(by_campaign[campaign_id], live.get(campaign_id, ()))
+        actions.extend(plan_one(item, found, config) for item, found in match.pairs)
+        pruning = prune and campaign_id in config.prune_campaigns
+        for other in match.rest:
+            if pruning:
+                actions.append(_delete(other))
+            else:
+                unmanaged.append(Unmanaged(campaign_id, other.schedule_id, other.name))
+    return Plan(
+        format_version=PLAN_FORMAT_VERSION,
+        tool_version=__version__,
+        desired_digest=desired.digest,
+        files=tuple(sorted(source_path(path) for path in desired.files)),
+        paths=tuple(paths),
+        campaigns=tuple(sorted(by_campaign)),
+        prune=prune,
+        limits=limits,
+        ignore=tuple(config.ignore_differences),
+        actions=tuple(sorted(actions, key=_action_key)),
+        unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.campaign_id, u.name, u.schedule_id))),
+    )
+
+
+def _action_key(action: Action) -> tuple[str, str, int, str]:
+    return (
+        action.campaign_id,
+        action.name,
+        ACTION_KINDS.index(action.kind),
+        action.schedule_id or "",
+    )
+
+
+def read_live(api: ScheduleAPI, campaign_ids: Iterable[str]) -> dict[str, list[LiveSchedule]]:
+    """Every live schedule of each campaign: one list call per page, no read per schedule."""
+    return {
+        campaign_id: list(api.list_schedules(campaign_id))
+        for campaign_id in sorted(set(campaign_ids))
+    }
+
+
+def plan_hash(plan: Plan) -> str:
+    """`sha256:<hex>` of the plan's canonical JSON: names one exact plan in the audit trail."""
+    return payload_hash(plan.to_json())
+
+
+def _rule_json(rule: IgnoreRule) -> dict[str, Any]:
+    return {"campaign": rule.campaign, "name": rule.name, "pointers": list(rule.pointers)}
+
+
+def _unmanaged_json(item: Unmanaged) -> dict[str, Any]:
+    return {"campaign_id": item.campaign_id, "schedule_id": item.schedule_id, "name": item.name}
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    return {
+        "kind": action.kind,
+        "campaign_id": action.campaign_id,
+        "name": action.name,
+        "schedule_id": action.schedule_id,
+        "base_etag": action.base_etag,
+        "changes": [
+            {"pointer": c.pointer, "before": c.before, "after": c.after} for c in action.changes
+        ],
+        "body": None if action.body is None else dict(action.body),
+        "desired": None if action.desired is None else dict(action.desired),
+        "desired_hash": action.desired_hash,
+        "source": action.source,
+    }
+
+
+def plan_text(plan: Plan) -> str:
+    """The plan file's text: the JSON form with sorted keys, indent 2 and a final newline."""
+    return json.dumps(plan.to_json(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write the plan file atomically (a temporary file beside it, then `os.replace`)."""
+    try:
+        write_atomic(path, plan_text(plan))
+    except OSError as exc:
+        raise PlanError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc
+
+
+def load_plan(path: Path) -> Plan:
+    """Read a plan file; PlanError if it is missing, corrupt or of another format version."""
+    from reconciler.plan.planfile import read_plan
+
+    return read_plan(path)

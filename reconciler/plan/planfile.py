@@ -1,0 +1,209 @@
+"""Reading a plan file back: untrusted JSON in, a checked `Plan` out.
+
+A plan file travels (a CI artifact, a download) before apply reads it, so every field is
+checked for presence and type, every action for consistency (an update has a schedule id, a
+base ETag and a patch; its `desired_hash` matches its `desired` body), and the format version
+must be the one this cxsched writes. The first problem found is reported as a
+`reconciler.errors.PlanError` naming its JSON pointer and what to do (make the plan again).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
+
+from reconciler.config import IgnoreRule
+from reconciler.errors import PlanError
+from reconciler.model import TenantLimits
+from reconciler.plan.build import (
+    ACTION_KINDS,
+    PLAN_FORMAT_VERSION,
+    Action,
+    ActionKind,
+    Plan,
+    Unmanaged,
+)
+from reconciler.plan.normalise import FieldChange, payload_hash
+
+__all__ = ["plan_from_json", "read_plan"]
+
+_STR = (str,)
+_OPT_STR = (str, type(None))
+_OBJ = (dict,)
+_OPT_OBJ = (dict, type(None))
+_NUMBER = (int, float)
+_NEEDS: Mapping[str, tuple[str, ...]] = {
+    "create": ("body", "desired", "desired_hash"),
+    "update": ("schedule_id", "base_etag", "body", "desired", "desired_hash"),
+    "delete": ("schedule_id", "base_etag"),
+    "noop": ("schedule_id", "base_etag", "desired", "desired_hash"),
+}
+
+
+def _bad(pointer: str, what: str) -> PlanError:
+    return PlanError(
+        f"plan JSON {pointer or '/'} {what}; this is not a plan cxsched wrote or it was "
+        "edited: make a new one with `cxsched plan --out FILE`"
+    )
+
+
+def _get(data: Mapping[str, Any], key: str, kinds: tuple[type, ...], where: str) -> Any:
+    pointer = f"{where}/{key}"
+    if key not in data:
+        raise _bad(pointer, "is missing")
+    value = data[key]
+    if isinstance(value, bool) and bool not in kinds:
+        raise _bad(pointer, f"must be {_names(kinds)}, not a boolean")
+    if not isinstance(value, kinds):
+        raise _bad(pointer, f"must be {_names(kinds)}, not {type(value).__name__}")
+    return value
+
+
+def _names(kinds: tuple[type, ...]) -> str:
+    names = {
+        str: "a string",
+        dict: "an object",
+        list: "a list",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
+    return " or ".join(dict.fromkeys(names[kind] for kind in kinds))
+
+
+def _objects(data: Mapping[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    items = _get(data, key, (list,), where)
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _bad(f"{where}/{key}/{index}", "must be an object")
+    return cast(list[dict[str, Any]], items)
+
+
+def _strings(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    items = _get(data, key, (list,), where)
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise _bad(f"{where}/{key}/{index}", "must be a string")
+    return tuple(items)
+
+
+def _change(data: Mapping[str, Any], where: str) -> FieldChange:
+    if "before" not in data or "after" not in data:
+        raise _bad(where, "must have 'before' and 'after'")
+    return FieldChange(_get(data, "pointer", _STR, where), data["before"], data["after"])
+
+
+def _action(data: Mapping[str, Any], where: str) -> Action:
+    kind = _get(data, "kind", _STR, where)
+    if kind not in ACTION_KINDS:
+        raise _bad(f"{where}/kind", f"must be one of {', '.join(ACTION_KINDS)}, not {kind!r}")
+    action = Action(
+        kind=cast(ActionKind, kind),
+        campaign_id=_get(data, "campaign_id", _STR, where),
+        name=_get(data, "name", _STR, where),
+        schedule_id=_get(data, "schedule_id", _OPT_STR, where),
+        base_etag=_get(data, "base_etag", _OPT_STR, where),
+        changes=tuple(
+            _change(item, f"{where}/changes/{index}")
+            for index, item in enumerate(_objects(data, "changes", where))
+        ),
+        body=_get(data, "body", _OPT_OBJ, where),
+        desired=_get(data, "desired", _OPT_OBJ, where),
+        desired_hash=_get(data, "desired_hash", _OPT_STR, where),
+        source=_get(data, "source", _OPT_STR, where),
+    )
+    _check_action(action, where)
+    return action
+
+
+def _check_action(action: Action, where: str) -> None:
+    for key in _NEEDS[action.kind]:
+        if getattr(action, key) is None:
+            raise _bad(f"{where}/{key}", f"must be set for a {action.kind} action")
+    if action.desired is not None and action.desired_hash != payload_hash(action.desired):
+        raise _bad(f"{where}/desired_hash", "does not match the desired body")
+
+
+def _unmanaged(data: Mapping[str, Any], where: str) -> Unmanaged:
+    return Unmanaged(
+        campaign_id=_get(data, "campaign_id", _STR, where),
+        schedule_id=_get(data, "schedule_id", _STR, where),
+        name=_get(data, "name", _STR, where),
+    )
+
+
+def _rule(data: Mapping[str, Any], where: str) -> IgnoreRule:
+    return IgnoreRule(
+        pointers=_strings(data, "pointers", where),
+        campaign=_get(data, "campaign", _STR, where),
+        name=_get(data, "name", _STR, where),
+    )
+
+
+def _limits(data: Mapping[str, Any]) -> TenantLimits:
+    limits = _get(data, "limits", _OBJ, "")
+    calls = _get(limits, "max_concurrent_calls", (int,), "/limits")
+    rate = _get(limits, "max_call_rate", _NUMBER, "/limits")
+    return TenantLimits(int(calls), float(rate))
+
+
+def _check_version(data: Mapping[str, Any]) -> int:
+    version = _get(data, "format_version", (int,), "")
+    if version != PLAN_FORMAT_VERSION:
+        raise PlanError(
+            f"plan format version {version} is not supported: this cxsched reads version "
+            f"{PLAN_FORMAT_VERSION}; make the plan again with this version of cxsched"
+        )
+    return int(version)
+
+
+def plan_from_json(data: Mapping[str, Any]) -> Plan:
+    """The plan of a decoded plan file; PlanError naming the first problem."""
+    if not isinstance(data, Mapping):
+        raise _bad("", "must be an object")
+    return Plan(
+        format_version=_check_version(data),
+        tool_version=_get(data, "tool_version", _STR, ""),
+        desired_digest=_get(data, "desired_digest", _STR, ""),
+        files=_strings(data, "files", ""),
+        paths=_strings(data, "paths", ""),
+        campaigns=_strings(data, "campaigns", ""),
+        prune=_get(data, "prune", (bool,), ""),
+        limits=_limits(data),
+        ignore=tuple(
+            _rule(item, f"/ignore/{i}") for i, item in enumerate(_objects(data, "ignore", ""))
+        ),
+        actions=tuple(
+            _action(item, f"/actions/{i}") for i, item in enumerate(_objects(data, "actions", ""))
+        ),
+        unmanaged=tuple(
+            _unmanaged(item, f"/unmanaged/{i}")
+            for i, item in enumerate(_objects(data, "unmanaged", ""))
+        ),
+    )
+
+
+def read_plan(path: Path) -> Plan:
+    """Read and check the plan file at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise PlanError(
+            f"plan file {path} not found; make one with `cxsched plan --out {path}`"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError(f"cannot read the plan file {path}: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanError(
+            f"{path}:{exc.lineno}:{exc.colno}: not a plan file (invalid JSON: {exc.msg}); "
+            f"make a new one with `cxsched plan --out {path}`"
+        ) from exc
+    try:
+        return plan_from_json(data)
+    except PlanError as exc:
+        raise PlanError(f"{path}: {exc}") from exc

@@ -1,0 +1,102 @@
+"""The text plan, Terraform-like: `+ create`, `~ update`, `- delete` with field changes.
+
+    Campaign renewals-us:
+      ~ update "Q1 weekdays" (id sch-0001)  schedules/renewals-us/q1-weekdays.yaml
+          ~ /dialerSettings/callRate: 15 -> 20
+
+    Plan: 0 to create, 1 to update, 0 to delete, 5 unchanged; 0 unmanaged.
+
+Colour (green create, yellow update, red delete) only when asked: the CLI asks on a TTY.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+import click
+
+from reconciler.plan.build import Action, Plan, Unmanaged
+from reconciler.plan.render.values import (
+    change_lines,
+    deletes,
+    format_value,
+    shown_changes,
+    summary_line,
+)
+
+__all__ = ["render_text"]
+
+_SIGNS = {"create": "+", "update": "~", "delete": "-"}
+_COLORS = {"+": "green", "~": "yellow", "-": "red", "?": "cyan"}
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The whole plan as text, ending with its summary line and a newline."""
+    paint = _Painter(color)
+    lines: list[str] = []
+    for campaign_id, group in groupby(plan.changes, key=lambda a: a.campaign_id):
+        lines.append(f"Campaign {campaign_id}:")
+        for action in group:
+            lines.extend(_action_lines(action, paint))
+        lines.append("")
+    if not plan.has_changes:
+        lines += ["No changes: the tenant matches the desired state.", ""]
+    if plan.unmanaged:
+        lines += [*_unmanaged_lines(plan, paint), ""]
+    if deletes(plan):
+        lines += [*_delete_banner(plan, color), ""]
+    lines.append(summary_line(plan.counts()))
+    return "\n".join(lines) + "\n"
+
+
+class _Painter:
+    """Prefixes a line with its sign, coloured by it when colour is on."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, sign: str, text: str) -> str:
+        line = f"{sign} {text}"
+        return click.style(line, fg=_COLORS[sign]) if self.color else line
+
+
+def _title(action: Action) -> str:
+    ident = f" (id {action.schedule_id})" if action.schedule_id else ""
+    where = action.source or "not declared in any file"
+    return f"{action.kind} {format_value(action.name)}{ident}  {where}"
+
+
+def _action_lines(action: Action, paint: _Painter) -> list[str]:
+    lines = ["  " + paint(_SIGNS[action.kind], _title(action))]
+    for change in shown_changes(action):
+        for index, (sign, text) in enumerate(change_lines(change)):
+            indent = "      " if index == 0 else "          "
+            lines.append(indent + paint(sign, text))
+    return lines
+
+
+def _unmanaged_lines(plan: Plan, paint: _Painter) -> list[str]:
+    lines = ["Unmanaged (live, declared by no file; left alone):"]
+    lines += ["  " + paint("?", _unmanaged(item)) for item in plan.unmanaged]
+    hint = (
+        "  --prune deletes only in campaigns whose cxsched.yaml sets prune: true"
+        if plan.prune
+        else "  Import them (cxsched import) or delete them with --prune in a campaign that"
+        " sets prune: true."
+    )
+    return [*lines, hint]
+
+
+def _unmanaged(item: Unmanaged) -> str:
+    return f"{item.campaign_id} {format_value(item.name)} (id {item.schedule_id})"
+
+
+def _delete_banner(plan: Plan, color: bool) -> list[str]:
+    doomed = deletes(plan)
+    head = f"DELETE: this plan deletes {len(doomed)} schedule(s) from the tenant (--prune):"
+    lines = [head] + [
+        f"  - {a.campaign_id} {format_value(a.name)} (id {a.schedule_id})" for a in doomed
+    ]
+    if not color:
+        return lines
+    return [click.style(line, fg="red", bold=True) for line in lines]
