@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NewType
 
 __all__ = [
     "FORMAT_VERSION",
@@ -23,9 +23,15 @@ __all__ = [
     "LiveSchedule",
     "Severity",
     "TenantLimits",
+    "VersionToken",
 ]
 
 JSONDict = dict[str, Any]
+
+#: An opaque token naming one version of a live resource, as the API profile reads it (the
+#: ETag for the REST contract; another profile may derive it from a digest of what it read).
+#: The core only compares tokens, sends them back with guarded writes and records them.
+VersionToken = NewType("VersionToken", str)
 Severity = Literal["error", "warning"]
 
 #: The version of the schedule file format (the `formatVersion` key of every file).
@@ -84,11 +90,11 @@ class DesiredSchedule:
 
 @dataclass(frozen=True, slots=True)
 class LiveSchedule:
-    """A schedule as the API returned it, with the ETag that guards writes to it."""
+    """A schedule as the API returned it, with the version token that guards writes to it."""
 
     campaign_id: str
     schedule_id: str
-    etag: str
+    version: VersionToken
     body: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -15,7 +15,7 @@ from reconciler.audit.trail import AuditTrail, run_context
 from reconciler.config import RepoConfig
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
-from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.model import LiveSchedule, TenantLimits, VersionToken
 from reconciler.plan.build import Plan, make_plan, read_live
 from reconciler.validate.desired import DesiredState, load_desired
 from support.apply import GET_ONE, PATCH, body, cli, counters, live, records, write_file
@@ -74,7 +74,7 @@ def test_one_go_mode_replans_a_stale_schedule_and_audits_it(repo: Path, emulator
         "before": "UI edit",  # the change being replaced is shown in the trail
         "after": "managed in git",
     }
-    assert replan["base_etag"] != plan.actions[0].base_etag
+    assert replan["base_etag"] != plan.actions[0].base_version
     assert live(emulator, "c1")["a"]["description"] == "managed in git"
 
 
@@ -96,9 +96,13 @@ class _EditAfterEveryRead:
         return found
 
     def update_schedule(
-        self, campaign_id: str, schedule_id: str, patch: Mapping[str, Any], if_match: str
+        self,
+        campaign_id: str,
+        schedule_id: str,
+        patch: Mapping[str, Any],
+        version: VersionToken,
     ) -> LiveSchedule:
-        return self._api.update_schedule(campaign_id, schedule_id, patch, if_match)
+        return self._api.update_schedule(campaign_id, schedule_id, patch, version)
 
     def list_schedules(self, campaign_id: str) -> Iterator[LiveSchedule]:
         return self._api.list_schedules(campaign_id)

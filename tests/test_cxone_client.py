@@ -22,7 +22,7 @@ from reconciler.cxone import (
     Settings,
 )
 from reconciler.emulator import Emulator
-from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.model import LiveSchedule, TenantLimits, VersionToken
 
 SCHEDULES = "/api/v2/campaigns/{campaignId}/schedules"
 ONE = SCHEDULES + "/{scheduleId}"
@@ -62,19 +62,19 @@ def test_create_get_update_delete_round_trip(emu: Emulator, client: CxoneClient)
     created = client.create_schedule("c1", BODY)
     assert created.campaign_id == "c1"
     assert created.body["startTime"] == "2026-12-01T13:00:00.000Z"
-    assert created.etag == created.body["etag"]
+    assert created.version == created.body["etag"]
     fetched = client.get_schedule("c1", created.schedule_id)
     assert fetched == created
     updated = client.update_schedule(
-        "c1", created.schedule_id, {"dialerSettings": {"callRate": 7}}, created.etag
+        "c1", created.schedule_id, {"dialerSettings": {"callRate": 7}}, created.version
     )
-    assert updated.etag != created.etag
+    assert updated.version != created.version
     assert updated.body["dialerSettings"] == {
         "maxConcurrentCalls": 10.0,
         "callRate": 7.0,
         "capacityThreshold": 0.8,
     }
-    client.delete_schedule("c1", created.schedule_id, updated.etag)
+    client.delete_schedule("c1", created.schedule_id, updated.version)
     assert emu.schedules("c1") == []
     with pytest.raises(NotFoundError) as caught:
         client.get_schedule("c1", created.schedule_id)
@@ -99,7 +99,7 @@ def test_list_follows_next_page_one_call_per_page(emu: Emulator) -> None:
     with CxoneClient(_settings(emu, page_size=2)) as client:
         live = list(client.list_schedules("c1"))
     assert sorted(s.schedule_id for s in live) == sorted(m["id"] for m in made)
-    assert all(isinstance(s, LiveSchedule) and s.etag.startswith('"') for s in live)
+    assert all(isinstance(s, LiveSchedule) and s.version.startswith('"') for s in live)
     assert emu.count(endpoint=f"GET {SCHEDULES}") == 3
 
 
@@ -123,19 +123,21 @@ def test_stale_etag_is_precondition_failed(emu: Emulator, client: CxoneClient) -
     created = client.create_schedule("c1", BODY)
     emu.edit_schedule("c1", created.schedule_id, {"description": "edited in the UI"})
     with pytest.raises(PreconditionFailedError) as caught:
-        client.update_schedule("c1", created.schedule_id, {"description": "ours"}, created.etag)
-    assert caught.value.etag_sent == created.etag
+        client.update_schedule("c1", created.schedule_id, {"description": "ours"}, created.version)
+    assert caught.value.etag_sent == created.version
     assert (caught.value.status, caught.value.attempts) == (412, 1)
-    assert f"(If-Match {created.etag}). The schedule changed since it was read" in str(caught.value)
+    assert f"(If-Match {created.version}). The schedule changed since it was read" in str(
+        caught.value
+    )
     with pytest.raises(PreconditionFailedError):
-        client.delete_schedule("c1", created.schedule_id, created.etag)
+        client.delete_schedule("c1", created.schedule_id, created.version)
     assert [s["description"] for s in emu.schedules("c1")] == ["edited in the UI"]
 
 
 def test_write_without_if_match_is_precondition_required(client: CxoneClient) -> None:
     created = client.create_schedule("c1", BODY)
     with pytest.raises(PreconditionRequiredError) as caught:
-        client.delete_schedule("c1", created.schedule_id, "")
+        client.delete_schedule("c1", created.schedule_id, VersionToken(""))
     assert caught.value.status == 428
 
 

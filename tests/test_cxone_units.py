@@ -15,7 +15,7 @@ from reconciler.cxone import errors, payloads
 from reconciler.cxone.endpoints import ENDPOINTS, GET_SCHEDULE, LIST_SCHEDULES
 from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import RetryPolicy, never_sent, parse_retry_after
-from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.model import LiveSchedule, TenantLimits, VersionToken
 
 
 class _FakeTime:
@@ -221,9 +221,9 @@ def test_error_sentences() -> None:
 
 def test_payload_readers() -> None:
     assert payloads.live_schedule("c1", {"id": "s1", "name": "n"}, '"e1"') == LiveSchedule(
-        "c1", "s1", '"e1"', {"id": "s1", "name": "n"}
+        "c1", "s1", VersionToken('"e1"'), {"id": "s1", "name": "n"}
     )
-    assert payloads.live_schedule("c1", {"id": "s1", "etag": '"b"'}, '"h"').etag == '"b"'
+    assert payloads.live_schedule("c1", {"id": "s1", "etag": '"b"'}, '"h"').version == '"b"'
     with pytest.raises(payloads.MalformedPayload, match="has no etag"):
         payloads.live_schedule("c1", {"id": "s1"}, None)
     with pytest.raises(payloads.MalformedPayload, match="'id' is missing or not a str"):

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli import main
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
-from reconciler.plan.build import load_plan, plan_hash
+from reconciler.plan.planfile import load_plan, plan_hash
 
 TOKEN = "POST /oauth/token"
 LIST = "GET /api/v2/campaigns/{campaignId}/schedules"
@@ -154,8 +154,8 @@ def test_limits_are_checked_against_live_capacity(emulator: Emulator, repo: Path
     assert "schedules/c1/weekdays.yaml:" in result.stderr
     assert "maxConcurrentCalls" in result.stderr
     assert result.stderr.endswith(
-        "error: dialer limits exceed the tenant's live capacity; nothing was planned\n"
         f"API calls: {CAPACITY} 200 x1, {TOKEN} 200 x1\n"
+        "error: dialer limits exceed the tenant's live capacity; nothing was planned\n"
     )
     assert emulator.counters() == {(TOKEN, 200): 1, (CAPACITY, 200): 1}
 
@@ -214,7 +214,7 @@ def test_saved_plan_has_what_apply_needs_and_no_secret(
     text = (repo / "plans" / "plan.json").read_text(encoding="utf-8")
     plan = load_plan(repo / "plans" / "plan.json")
     update = next(a for a in plan.actions if a.kind == "update")
-    assert update.base_etag == weekdays["etag"]
+    assert update.base_version == weekdays["etag"]
     assert update.body == {"dialerSettings": {"callRate": 20}}
     assert plan.files == ("schedules/c1/new.yaml", "schedules/c1/weekdays.yaml")
     assert len(plan.desired_digest) == 64
@@ -228,8 +228,8 @@ def test_saved_plan_has_what_apply_needs_and_no_secret(
     assert record["campaigns"] == ["c1"]
     assert record["counts"] == {"create": 1, "update": 1, "delete": 0, "noop": 0, "unmanaged": 0}
     assert [(c["name"], c["passed"]) for c in record["checks"]] == [
-        ("schema", True),
-        ("limits", True),
+        ("validate", True),
+        ("dialer limits", True),
     ]
     assert emulator.client_secret not in json.dumps(record)
 
@@ -278,9 +278,9 @@ def test_apply_then_plan_converges(emulator: Emulator, repo: Path, run: Run) -> 
             if action.kind == "create":
                 client.create_schedule(action.campaign_id, action.body)
             else:
-                assert action.schedule_id is not None and action.base_etag is not None
+                assert action.schedule_id is not None and action.base_version is not None
                 client.update_schedule(
-                    action.campaign_id, action.schedule_id, action.body, action.base_etag
+                    action.campaign_id, action.schedule_id, action.body, action.base_version
                 )
     result = run("plan", "--detailed-exitcode")
     assert result.exit_code == 0, result.stdout

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.config import RepoConfig
 from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
 from reconciler.model import DesiredSchedule
@@ -114,7 +113,7 @@ def test_a_created_schedule_reads_back_as_no_change(
 ) -> None:
     created = client.create_schedule("c1", canonical(body))
     assert canonical(created.body) == canonical(body)
-    assert plan_one(_desired(body), created, RepoConfig()).kind == "noop"
+    assert plan_one(_desired(body), created).kind == "noop"
 
 
 @_SETTINGS
@@ -123,9 +122,9 @@ def test_a_merge_patch_update_converges(
     client: CxoneClient, before: dict[str, Any], after: dict[str, Any]
 ) -> None:
     live = client.create_schedule("c1", before)
-    action = plan_one(_desired(after), live, RepoConfig())
-    assert action.kind == "update" and action.body is not None and action.base_etag is not None
-    updated = client.update_schedule("c1", live.schedule_id, action.body, action.base_etag)
-    assert plan_one(_desired(after), updated, RepoConfig()).kind == "noop"
+    action = plan_one(_desired(after), live)
+    assert action.kind == "update" and action.body is not None and action.base_version is not None
+    updated = client.update_schedule("c1", live.schedule_id, action.body, action.base_version)
+    assert plan_one(_desired(after), updated).kind == "noop"
     (reread,) = [s for s in client.list_schedules("c1") if s.schedule_id == live.schedule_id]
     assert canonical(reread.body) == canonical(after)

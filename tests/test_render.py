@@ -10,8 +10,9 @@ from typing import Any
 import click
 
 from reconciler.config import RepoConfig
-from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits
-from reconciler.plan.build import Plan, make_plan, plan_text
+from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits, VersionToken
+from reconciler.plan.build import Plan, make_plan
+from reconciler.plan.planfile import plan_text
 from reconciler.plan.render import MARKDOWN_LIMIT, render_call_counts, render_plan
 from reconciler.plan.render.markdown import render_markdown
 from reconciler.validate.desired import DesiredState
@@ -40,7 +41,8 @@ def _desired(campaign: str, name: str, **fields: Any) -> DesiredSchedule:
 
 
 def _live(campaign: str, schedule_id: str, name: str, **fields: Any) -> LiveSchedule:
-    return LiveSchedule(campaign, schedule_id, f'"{schedule_id}"', {**BODY, "name": name, **fields})
+    version = VersionToken(f'"{schedule_id}"')
+    return LiveSchedule(campaign, schedule_id, version, {**BODY, "name": name, **fields})
 
 
 def _plan(schedules: list[DesiredSchedule], lives: list[LiveSchedule], *, prune: bool) -> Plan:

@@ -68,13 +68,13 @@ def _session(emu: Emulator, tmp_path: Path) -> list[str]:
         tokens.append(_token(client))
         emu.inject_faults("429", 1)
         emu.inject_faults("drop", 1)
-        client.update_schedule("c1", created.schedule_id, {"description": "x"}, created.etag)
+        client.update_schedule("c1", created.schedule_id, {"description": "x"}, created.version)
         emu.expire_tokens()
         live = list(client.list_schedules("c1"))
         tokens.append(_token(client))
         rendered.append(repr(live))
         for failing in (
-            lambda: client.update_schedule("c1", created.schedule_id, {}, created.etag),
+            lambda: client.update_schedule("c1", created.schedule_id, {}, created.version),
             lambda: client.get_schedule("c1", "missing"),
         ):
             rendered.append(_render(failing))

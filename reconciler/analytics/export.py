@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from reconciler.api.errors import Unavailable
 from reconciler.api.protocol import ExportStatus, ScheduleAPI
-from reconciler.cxone.errors import TransientError
 from reconciler.errors import CxschedError
 
 __all__ = ["EXPORT_COLUMNS", "Backoff", "ExportError", "ExportOutcome", "run_export"]
@@ -97,7 +97,7 @@ def run_export(
         polls += 1
         try:
             status = api.get_export(status.export_id)
-        except TransientError:
+        except Unavailable:
             failures += 1
     if status.status not in _TERMINAL:
         raise _timed_out(campaign_id, status, timeout, polls)

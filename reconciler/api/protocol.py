@@ -3,7 +3,10 @@
 Plan, apply, audit and the analytics features see only this protocol: no URL, header or status
 code. `reconciler.cxone.client.CxoneClient` implements it for the REST contract; another API
 profile (e.g. the Admin API's skill schedule settings) can implement it beside the first.
-Errors raised through the seam are those of `reconciler.cxone.errors`.
+
+Guarded writes take the opaque `VersionToken` the schedule was read with (`LiveSchedule.version`)
+and fail with `StaleVersion` when it is no longer current. Every error raised through the seam
+is one of `reconciler.api.errors`, whatever the profile.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.model import LiveSchedule, TenantLimits, VersionToken
 
 __all__ = [
     "AnalyticsBucket",
@@ -20,7 +23,10 @@ __all__ = [
     "CallCounts",
     "ExportStatus",
     "ScheduleAPI",
+    "WriteKind",
 ]
+
+WriteKind = Literal["create", "update", "delete"]
 
 #: Calls made, by (endpoint label, HTTP status or "error"), e.g. ("GET schedules", 200).
 CallCounts = Mapping[tuple[str, int | str], int]
@@ -69,12 +75,22 @@ class ScheduleAPI(Protocol):
     def create_schedule(self, campaign_id: str, body: Mapping[str, Any]) -> LiveSchedule: ...
 
     def update_schedule(
-        self, campaign_id: str, schedule_id: str, patch: Mapping[str, Any], if_match: str
+        self,
+        campaign_id: str,
+        schedule_id: str,
+        patch: Mapping[str, Any],
+        version: VersionToken,
     ) -> LiveSchedule:
-        """Apply a JSON Merge Patch guarded by the ETag `if_match`."""
+        """Apply a JSON Merge Patch, only if the schedule is still at `version`."""
         ...
 
-    def delete_schedule(self, campaign_id: str, schedule_id: str, if_match: str) -> None: ...
+    def delete_schedule(self, campaign_id: str, schedule_id: str, version: VersionToken) -> None:
+        """Delete the schedule, only if it is still at `version`."""
+        ...
+
+    def success_status(self, kind: WriteKind) -> int | str:
+        """The profile's own code for a successful write of `kind`, for the audit trail."""
+        ...
 
     def tenant_limits(self) -> TenantLimits: ...
 

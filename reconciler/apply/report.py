@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.apply.run import ActionResult, ApplyResult, ConflictRow
-from reconciler.audit.trail import canonical_json
+from reconciler.util.hashing import canonical_json
 
 __all__ = ["render_result", "render_results", "render_summary"]
 
@@ -56,9 +56,9 @@ def _etags(result: ActionResult) -> str:
     action = result.action
     if result.new_etag is None:
         return ""
-    if action.base_etag is None:
+    if action.base_version is None:
         return f" (ETag {result.new_etag})"
-    return f" (ETag {action.base_etag} -> {result.new_etag})"
+    return f" (ETag {action.base_version} -> {result.new_etag})"
 
 
 def _cell(value: Any) -> str:

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.apply.outcome import OUTCOMES, ActionResult, ConflictRow, Outcome
 from reconciler.apply.writer import MAX_REPLANS, ActionWriter, Halted
+from reconciler.audit.records import plan_record
 from reconciler.audit.trail import AuditTrail, Check
-from reconciler.config import RepoConfig
 from reconciler.errors import AuditError
 from reconciler.model import DesiredSchedule
-from reconciler.plan.build import Action, Plan, plan_hash
+from reconciler.plan.build import Action, Plan
+from reconciler.plan.planfile import plan_hash
 
 __all__ = [
     "MAX_REPLANS",
@@ -83,11 +84,10 @@ def apply_plan(
     `checks` are the checks the caller ran before (validation, freshness), recorded with the
     plan record and every intent record; `on_result` is called (in this thread) per change.
     """
-    config = RepoConfig(ignore_differences=plan.ignore)
     writer = ActionWriter(
         api,
         trail,
-        config=config,
+        ignore=plan.ignore,
         desired={(item.campaign_id, item.name): item for item in desired},
         checks=checks,
         replan=replan,
@@ -98,17 +98,15 @@ def apply_plan(
 
 
 def _plan_record(plan: Plan, checks: Sequence[Check], replan: bool) -> dict[str, object]:
-    counts = plan.counts()
-    return {
-        "event": "plan",
-        "action": "apply",
-        "mode": "one-go" if replan else "saved-plan",
-        "plan_hash": plan_hash(plan),
-        "desired_digest": plan.desired_digest,
-        "campaigns": list(plan.campaigns),
-        "counts": counts._asdict(),
-        "checks": [check.to_json() for check in checks],
-    }
+    return plan_record(
+        action="apply",
+        mode="one-go" if replan else "saved-plan",
+        plan_hash=plan_hash(plan),
+        desired_digest=plan.desired_digest,
+        campaigns=plan.campaigns,
+        counts=plan.counts()._asdict(),
+        checks=checks,
+    )
 
 
 class _Run:
@@ -128,7 +126,7 @@ class _Run:
 
     def execute(self, actions: Sequence[Action]) -> tuple[ActionResult, ...]:
         results: dict[int, ActionResult] = {
-            index: ActionResult(action, "noop", action.base_etag)
+            index: ActionResult(action, "noop", action.base_version)
             for index, action in enumerate(actions)
             if action.kind == "noop"
         }

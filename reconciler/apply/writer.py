@@ -16,19 +16,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from reconciler.api.errors import (
+    ApiError,
+    CredentialsRefused,
+    NameTaken,
+    NotFound,
+    OutcomeUnknown,
+    PermissionRefused,
+    StaleVersion,
+)
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.apply.outcome import ActionResult, Outcome, changes_json, conflict_rows
 from reconciler.audit.trail import AuditTrail, Check
-from reconciler.config import RepoConfig
-from reconciler.cxone.errors import (
-    ApiError,
-    AuthError,
-    ConflictError,
-    NotFoundError,
-    OutcomeUnknownError,
-    PreconditionFailedError,
-    ScopeError,
-)
+from reconciler.config import IgnoreRule
 from reconciler.model import DesiredSchedule, LiveSchedule
 from reconciler.plan.build import Action, plan_one
 from reconciler.plan.normalise import (
@@ -43,7 +43,6 @@ __all__ = ["MAX_CREATE_ATTEMPTS", "MAX_REPLANS", "ActionWriter", "Halted"]
 MAX_REPLANS = 3
 #: Creates sent for one schedule when answers are lost (each after a look-up by name).
 MAX_CREATE_ATTEMPTS = 3
-_OK_STATUS = {"create": 201, "update": 200, "delete": 204}
 
 
 class Halted(Exception):
@@ -58,14 +57,14 @@ class ActionWriter:
         api: ScheduleAPI,
         trail: AuditTrail,
         *,
-        config: RepoConfig,
+        ignore: Sequence[IgnoreRule],
         desired: Mapping[tuple[str, str], DesiredSchedule],
         checks: Sequence[Check],
         replan: bool,
     ) -> None:
         self._api = api
         self._trail = trail
-        self._config = config
+        self._ignore_rules = tuple(ignore)
         self._desired = desired
         self._checks = [check.to_json() for check in checks]
         self._replan = replan
@@ -99,20 +98,23 @@ class ActionWriter:
             "write",
             phase="intent",
             attempt=attempt,
-            base_etag=action.base_etag,
+            base_etag=action.base_version,
             changes=changes_json(action.changes),
             checks=[*self._checks, *(check.to_json() for check in checks)],
         )
 
     def _outcome(self, action: Action, attempt: int, result: str, **fields: Any) -> None:
-        fields.setdefault("status", _OK_STATUS[action.kind] if result == "applied" else None)
+        kind = action.kind
+        if result == "applied" and kind != "noop":
+            fields.setdefault("status", self._api.success_status(kind))
+        fields.setdefault("status", None)
         self._record(
             action,
             "write",
             phase="outcome",
             attempt=attempt,
             result=result,
-            base_etag=action.base_etag,
+            base_etag=action.base_version,
             **fields,
         )
 
@@ -120,7 +122,7 @@ class ActionWriter:
         self._outcome(action, attempt, result, status=exc.status, error=str(exc))
 
     def _failed(self, action: Action, exc: ApiError) -> ActionResult:
-        if isinstance(exc, AuthError | ScopeError):
+        if isinstance(exc, CredentialsRefused | PermissionRefused):
             raise Halted(str(exc)) from exc
         return ActionResult(action, "failed", error=str(exc))
 
@@ -131,25 +133,25 @@ class ActionWriter:
         for attempt in range(1, MAX_REPLANS + 2):
             self._intent(current, attempt, checks)
             try:
-                assert current.schedule_id is not None and current.base_etag is not None
+                assert current.schedule_id is not None and current.base_version is not None
                 assert current.body is not None
                 live = self._api.update_schedule(
-                    current.campaign_id, current.schedule_id, current.body, current.base_etag
+                    current.campaign_id, current.schedule_id, current.body, current.base_version
                 )
-            except PreconditionFailedError as exc:
+            except StaleVersion as exc:
                 self._error(current, attempt, "stale", exc)
-            except NotFoundError as exc:
+            except NotFound as exc:
                 self._error(current, attempt, "conflict", exc)
                 return _with_replans(_gone(action), replans)
-            except ConflictError as exc:
+            except NameTaken as exc:
                 self._error(current, attempt, "conflict", exc)
                 return ActionResult(action, "conflict", error=str(exc), replans=tuple(replans))
             except ApiError as exc:
                 self._error(current, attempt, "failed", exc)
                 return self._failed(action, exc)
             else:
-                self._outcome(current, attempt, "applied", new_etag=live.etag)
-                return ActionResult(action, "applied", live.etag, replans=tuple(replans))
+                self._outcome(current, attempt, "applied", new_etag=live.version)
+                return ActionResult(action, "applied", live.version, replans=tuple(replans))
             step = self._after_stale(action, current, attempt)
             if isinstance(step, ActionResult):
                 return _with_replans(step, replans)
@@ -164,8 +166,8 @@ class ActionWriter:
         assert current.schedule_id is not None
         try:
             live = self._api.get_schedule(current.campaign_id, current.schedule_id)
-        except NotFoundError as exc:
-            self._record(current, "recheck", result="conflict", status=404, error=str(exc))
+        except NotFound as exc:
+            self._record(current, "recheck", result="conflict", status=exc.status, error=str(exc))
             return _gone(action)
         except ApiError as exc:
             self._record(current, "recheck", result="failed", status=exc.status, error=str(exc))
@@ -173,21 +175,21 @@ class ActionWriter:
         now = canonical(live.body, ignore=self._ignore(current))
         drift = field_changes(now, current.desired or {})
         if not drift:
-            self._record(current, "recheck", result="already-applied", new_etag=live.etag)
-            return ActionResult(action, "already-applied", live.etag, live_etag=live.etag)
+            self._record(current, "recheck", result="already-applied", new_etag=live.version)
+            return ActionResult(action, "already-applied", live.version, live_etag=live.version)
         desired = self._desired.get((current.campaign_id, current.name))
         if not self._replan or desired is None or attempt > MAX_REPLANS:
             return self._conflict(action, current, live, now)
-        fresh = plan_one(desired, live, self._config)
+        fresh = plan_one(desired, live, self._ignore_rules)
         self._record(
             fresh,
             "replan",
-            base_etag=live.etag,
+            base_etag=live.version,
             changes=changes_json(fresh.changes),
             result=fresh.kind,
             round=attempt,
         )
-        check = Check("re-read after 412", True, f"re-planned on ETag {live.etag}")
+        check = Check("re-read after 412", True, f"re-planned on ETag {live.version}")
         return fresh, (check,)
 
     def _conflict(
@@ -195,35 +197,37 @@ class ActionWriter:
     ) -> ActionResult:
         message = (
             f"{current.campaign_id}/{current.name} changed on the tenant since it was planned "
-            f"(ETag {current.base_etag} -> {live.etag}); nothing was overwritten. "
+            f"(ETag {current.base_version} -> {live.version}); nothing was overwritten. "
             "Run `cxsched plan` again to see the change."
         )
         self._record(
             current,
             "recheck",
             result="conflict",
-            base_etag=current.base_etag,
-            new_etag=live.etag,
+            base_etag=current.base_version,
+            new_etag=live.version,
             changes=changes_json(field_changes(now, current.desired or {})),
             error=message,
         )
         rows = conflict_rows(current, now)
-        return ActionResult(action, "conflict", error=message, conflict=rows, live_etag=live.etag)
+        return ActionResult(
+            action, "conflict", error=message, conflict=rows, live_etag=live.version
+        )
 
     def _ignore(self, action: Action) -> tuple[str, ...]:
-        return ignore_pointers(self._config.ignore_differences, action.campaign_id, action.name)
+        return ignore_pointers(self._ignore_rules, action.campaign_id, action.name)
 
     # -- delete --------------------------------------------------------------------------
 
     def _delete(self, action: Action) -> ActionResult:
-        assert action.schedule_id is not None and action.base_etag is not None
+        assert action.schedule_id is not None and action.base_version is not None
         self._intent(action, 1)
         try:
-            self._api.delete_schedule(action.campaign_id, action.schedule_id, action.base_etag)
-        except NotFoundError as exc:
+            self._api.delete_schedule(action.campaign_id, action.schedule_id, action.base_version)
+        except NotFound as exc:
             self._error(action, 1, "already-applied", exc)
             return ActionResult(action, "already-applied")
-        except PreconditionFailedError as exc:
+        except StaleVersion as exc:
             self._error(action, 1, "conflict", exc)
             message = (
                 f"{action.campaign_id}/{action.name} ({action.schedule_id}) changed on the "
@@ -245,22 +249,22 @@ class ActionWriter:
             try:
                 assert action.body is not None
                 live = self._api.create_schedule(action.campaign_id, action.body)
-            except OutcomeUnknownError as exc:
+            except OutcomeUnknown as exc:
                 self._error(action, attempt, "unknown", exc)
                 found = self._lookup(action, attempt)
                 if isinstance(found, ActionResult):
                     return found
                 checks = (found,)
                 continue
-            except ConflictError as exc:
+            except NameTaken as exc:
                 self._error(action, attempt, "conflict", exc)
                 return self._after_409(action, attempt, exc)
             except ApiError as exc:
                 self._error(action, attempt, "failed", exc)
                 return self._failed(action, exc)
             new_id = live.schedule_id
-            self._outcome(action, attempt, "applied", new_etag=live.etag, schedule_id=new_id)
-            return ActionResult(action, "applied", live.etag)
+            self._outcome(action, attempt, "applied", new_etag=live.version, schedule_id=new_id)
+            return ActionResult(action, "applied", live.version)
         message = (
             f"creating {action.campaign_id}/{action.name}: no answer after "
             f"{MAX_CREATE_ATTEMPTS} attempts and no schedule of that name exists; run apply again"
@@ -285,7 +289,7 @@ class ActionWriter:
         self._record(action, "lookup", result="absent", round=attempt)
         return Check("look-up by name", True, f"no {action.name!r} in {action.campaign_id}")
 
-    def _after_409(self, action: Action, attempt: int, exc: ConflictError) -> ActionResult:
+    def _after_409(self, action: Action, attempt: int, exc: NameTaken) -> ActionResult:
         """The name is taken: already applied if that schedule equals desired, else a conflict."""
         try:
             found = self._find(action)
@@ -312,18 +316,20 @@ class ActionWriter:
             action,
             "lookup",
             result=result,
-            new_etag=found.etag,
+            new_etag=found.version,
             schedule_id=found.schedule_id,
             round=attempt,
         )
         if same:
-            return ActionResult(action, result, found.etag)
+            return ActionResult(action, result, found.version)
         message = error or (
             f"{action.campaign_id}/{action.name} exists on the tenant ({found.schedule_id}) with "
             "other content; nothing was overwritten. Run `cxsched plan` again."
         )
         rows = conflict_rows(action, now)
-        return ActionResult(action, "conflict", error=message, conflict=rows, live_etag=found.etag)
+        return ActionResult(
+            action, "conflict", error=message, conflict=rows, live_etag=found.version
+        )
 
 
 def _gone(action: Action) -> ActionResult:

@@ -8,7 +8,7 @@ reordering a record breaks the chain. A sidecar file ``<trail>.head`` holds the 
 
 Appends are serialised across threads (a lock) and processes (`fcntl.flock`); each record is
 written with a single `write`, then flushed to disk (`fsync`) before the call it announces is
-made. See docs/audit.md for the record format and `reconciler.audit_verify` for the checks.
+made. See docs/audit.md for the record format and `reconciler.audit.verify` for the checks.
 
 Errors: `reconciler.errors.AuditError` when the trail cannot be read or appended to (including a
 trail whose end no longer matches its head: appending would hide that damage).
@@ -17,7 +17,6 @@ trail whose end no longer matches its head: appending would hide that damage).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import threading
@@ -31,6 +30,7 @@ from reconciler.audit.runinfo import RunContext, run_context
 from reconciler.config import RepoConfig
 from reconciler.errors import AuditError
 from reconciler.util.atomic import write_atomic
+from reconciler.util.hashing import canonical_json, digest
 
 __all__ = [
     "GENESIS",
@@ -39,7 +39,6 @@ __all__ = [
     "Check",
     "Head",
     "RunContext",
-    "canonical_json",
     "head_path",
     "read_head",
     "record_hash",
@@ -99,15 +98,9 @@ class Head:
     hash: str
 
 
-def canonical_json(value: Any) -> str:
-    """The one JSON rendering used for hashing and for the lines of the trail."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def record_hash(record: Mapping[str, Any]) -> str:
     """The hash of a record: sha256 over its canonical JSON without the "hash" key."""
-    body = {key: value for key, value in record.items() if key != "hash"}
-    return "sha256:" + hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return digest({key: value for key, value in record.items() if key != "hash"})
 
 
 def trail_path(config: RepoConfig, override: Path | None = None) -> Path:

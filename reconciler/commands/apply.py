@@ -5,7 +5,8 @@ is of this format and tool major version, that the desired files it was made fro
 validate and have not changed since (their digest), and nothing else is read from the tenant:
 one write per change. With paths (default `schedules/`) the plan is made and shown first; on a
 terminal you confirm it, in CI `--auto-approve` does; without either apply refuses before any
-call. Conflicts of a one-go apply are re-planned per schedule (see `reconciler.apply.run`).
+call (the checks are `reconciler.apply.preflight`'s). Conflicts of a one-go apply are
+re-planned per schedule (see `reconciler.apply.run`).
 
 Exit codes: 0 everything applied (or nothing to do), 1 invalid input, a refused plan, or any
 action that failed or conflicted.
@@ -16,38 +17,30 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import click
 
-from reconciler import __version__
 from reconciler.api.protocol import CallCounts, ScheduleAPI
+from reconciler.apply.preflight import Prepared, approval_check, one_go_plan, saved_plan
 from reconciler.apply.report import render_results, render_summary
 from reconciler.apply.run import ActionResult, ApplyResult, apply_plan
-from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
+from reconciler.audit.trail import AuditTrail, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
-from reconciler.config import RepoConfig, load_repo_config
-from reconciler.errors import InputError, PlanError
-from reconciler.model import TenantLimits
-from reconciler.plan.build import Plan, load_plan, make_plan, read_live
+from reconciler.config import load_repo_config
+from reconciler.errors import InputError
+from reconciler.plan.build import Plan
 from reconciler.plan.render import render_plan
 from reconciler.plan.render.calls import render_call_counts
-from reconciler.validate.desired import DesiredState
-from reconciler.validate.document import check_limits
 
 __all__ = ["command"]
 
 #: Changes from which a progress bar is shown (on a terminal only).
 _PROGRESS_FROM = 20
-
-
-class _Prepared(NamedTuple):
-    plan: Plan
-    desired: DesiredState
-    checks: tuple[Check, ...]
 
 
 @click.command("apply")
@@ -92,7 +85,7 @@ def command(
     saved = len(targets) == 1 and targets[0].suffix.lower() == ".json"
     if saved and prune:
         raise click.UsageError("--prune is decided when a plan is made: use `plan --prune --out`")
-    prepared = _saved_plan(targets[0], repo) if saved else None
+    prepared = saved_plan(targets[0], partial(load_valid_desired, repo=repo)) if saved else None
     paths = targets or DEFAULT_PATHS
     desired = None if saved else load_valid_desired(paths, repo)
     if not saved and not auto_approve and not _interactive():
@@ -105,11 +98,11 @@ def command(
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         if prepared is None:
             assert desired is not None
-            prepared = _one_go_plan(client, desired, repo, paths, prune)
+            prepared = one_go_plan(client, desired, repo, paths, prune=prune)
             if not _approved(prepared.plan, auto_approve):
                 click.echo("Apply cancelled: nothing was changed.")
                 ctx.exit(1)
-            prepared = prepared._replace(checks=(*prepared.checks, _approval(auto_approve)))
+            prepared = prepared._replace(checks=(*prepared.checks, approval_check(auto_approve)))
         result = _apply(client, prepared, trail, replan=not saved, workers=workers)
         calls = client.call_counts()
     _report(result, calls)
@@ -125,76 +118,6 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-# -- saved plan ------------------------------------------------------------------------------
-
-
-def _saved_plan(path: Path, repo: RepoConfig) -> _Prepared:
-    plan = load_plan(path)
-    _check_tool_version(plan, path)
-    desired = load_valid_desired(tuple(Path(p) for p in plan.paths), repo)
-    if desired.digest != plan.desired_digest:
-        raise PlanError(
-            f"{path}: the desired files changed since this plan was made (their digest was "
-            f"{plan.desired_digest}, it is now {desired.digest}); nothing was applied. Make and "
-            f"review a new plan: `cxsched plan {' '.join(plan.paths)} --out {path}`"
-        )
-    limits = _check_limits(desired, plan.limits, "the plan's tenant limits")
-    fresh = Check("desired files unchanged", True, f"digest {plan.desired_digest} as planned")
-    made = Check(
-        "plan file", True, f"format {plan.format_version}, made by cxsched {plan.tool_version}"
-    )
-    return _Prepared(plan, desired, (made, _validated(desired), fresh, limits))
-
-
-def _check_tool_version(plan: Plan, path: Path) -> None:
-    if plan.tool_version.split(".")[0] != __version__.split(".")[0]:
-        raise PlanError(
-            f"{path} was made by cxsched {plan.tool_version}, this is cxsched {__version__} "
-            "(another major version); make the plan again with this version"
-        )
-
-
-# -- one go ----------------------------------------------------------------------------------
-
-
-def _one_go_plan(
-    api: ScheduleAPI,
-    desired: DesiredState,
-    repo: RepoConfig,
-    paths: Sequence[Path],
-    prune: bool,
-) -> _Prepared:
-    campaigns = {item.campaign_id for item in desired.schedules}
-    live = read_live(api, campaigns)
-    limits = api.tenant_limits()
-    limit_check = _check_limits(desired, limits, "the tenant's live capacity")
-    plan = make_plan(
-        desired, live, repo, limits=limits, prune=prune, paths=[p.as_posix() for p in paths]
-    )
-    return _Prepared(plan, desired, (_validated(desired), limit_check))
-
-
-def _check_limits(desired: DesiredState, limits: TenantLimits, against: str) -> Check:
-    errors = [f for f in check_limits(desired.schedules, limits) if f.severity == "error"]
-    if errors:
-        shown = "\n  ".join(f"{f.path}:{f.line}: {f.pointer}: {f.message}" for f in errors)
-        raise InputError(f"dialer limits exceeded; nothing was applied:\n  {shown}")
-    detail = (
-        f"maxConcurrentCalls <= {limits.max_concurrent_calls}, "
-        f"callRate <= {limits.max_call_rate:g} ({against})"
-    )
-    return Check("dialer limits", True, detail)
-
-
-def _validated(desired: DesiredState) -> Check:
-    warnings = sum(1 for f in desired.findings if f.severity == "warning")
-    detail = (
-        f"{len(desired.schedules)} schedule(s) in {len(desired.files)} file(s): "
-        f"0 errors, {warnings} warning(s)"
-    )
-    return Check("validate", True, detail)
-
-
 def _approved(plan: Plan, auto_approve: bool) -> bool:
     click.echo(render_plan(plan, "text", color=sys.stdout.isatty()), nl=False)
     if not plan.has_changes or auto_approve:
@@ -202,16 +125,11 @@ def _approved(plan: Plan, auto_approve: bool) -> bool:
     return click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
 
 
-def _approval(auto_approve: bool) -> Check:
-    how = "--auto-approve" if auto_approve else "confirmed on the terminal"
-    return Check("approval", True, how)
-
-
 # -- apply and report ------------------------------------------------------------------------
 
 
 def _apply(
-    api: ScheduleAPI, prepared: _Prepared, trail: AuditTrail, *, replan: bool, workers: int
+    api: ScheduleAPI, prepared: Prepared, trail: AuditTrail, *, replan: bool, workers: int
 ) -> ApplyResult:
     with _progress(len(prepared.plan.changes)) as advance:
         return apply_plan(

@@ -13,10 +13,11 @@ from typing import Any, Literal
 
 import click
 
-from reconciler.audit.trail import canonical_json, trail_path
+from reconciler.audit.trail import trail_path
 from reconciler.audit.verify import RecordFilter, read_records, verify_trail
 from reconciler.commands._config import config_option
 from reconciler.config import load_repo_config
+from reconciler.util.hashing import canonical_json
 
 __all__ = ["command"]
 

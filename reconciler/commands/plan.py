@@ -20,17 +20,19 @@ from typing import Any, cast
 import click
 
 from reconciler.api.protocol import CallCounts, ScheduleAPI
+from reconciler.audit.records import plan_record
 from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
-from reconciler.errors import CxschedError
-from reconciler.model import Finding, LiveSchedule, TenantLimits
-from reconciler.plan.build import Plan, make_plan, plan_hash, read_live, save_plan
+from reconciler.errors import CxschedError, InputError
+from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.plan.build import Plan, make_plan, read_live
+from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
+from reconciler.plan.planfile import plan_hash, save_plan
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
 from reconciler.validate.desired import DesiredState
-from reconciler.validate.document import check_limits
 
 __all__ = ["command"]
 
@@ -84,9 +86,9 @@ def command(
     desired = load_valid_desired(targets, repo)
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         try:
-            limits, limit_findings, live = _read_tenant(ctx, client, desired)
-        except (CxschedError, click.exceptions.Exit):
-            _echo_calls(client.call_counts())
+            limits, limit_check, live = _read_tenant(client, desired)
+        except CxschedError:
+            _echo_calls(client.call_counts())  # then the error, as every command ends
             raise
         calls = client.call_counts()
     plan = make_plan(
@@ -101,53 +103,31 @@ def command(
     )
     if out is not None:
         save_plan(plan, out)
-    _audit(repo, plan, _checks(desired, limit_findings, limits), targets, prune)
+    _audit(repo, plan, (validated_check(desired), limit_check), targets, prune)
     click.echo(text, nl=False)
     _echo_calls(calls)
     ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
 
 
 def _read_tenant(
-    ctx: click.Context, client: ScheduleAPI, desired: DesiredState
-) -> tuple[TenantLimits, list[Finding], dict[str, list[LiveSchedule]]]:
-    """Live capacity (limits re-checked against it, exit 1 if exceeded), then live schedules."""
+    client: ScheduleAPI, desired: DesiredState
+) -> tuple[TenantLimits, Check, dict[str, list[LiveSchedule]]]:
+    """Live capacity (limits re-checked against it), then the live schedules."""
     limits = client.tenant_limits()
-    findings = check_limits(desired.schedules, limits)
+    try:
+        check, findings = limits_check(desired, limits, "the tenant's live capacity")
+    except LimitsExceeded as exc:
+        echo_findings(exc.findings, len(desired.files))
+        raise InputError(
+            "dialer limits exceed the tenant's live capacity; nothing was planned"
+        ) from exc
     echo_findings(findings, len(desired.files))
-    if any(f.severity == "error" for f in findings):
-        _fail(ctx, "dialer limits exceed the tenant's live capacity; nothing was planned")
     live = read_live(client, {item.campaign_id for item in desired.schedules})
-    return limits, findings, live
-
-
-def _fail(ctx: click.Context, message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    ctx.exit(1)
+    return limits, check, live
 
 
 def _echo_calls(counts: CallCounts) -> None:
     click.echo(render_call_counts(counts), err=True)
-
-
-def _checks(
-    desired: DesiredState, limit_findings: Sequence[Finding], limits: TenantLimits
-) -> list[Check]:
-    warnings = desired.warning_count
-    limit_warnings = sum(1 for f in limit_findings if f.severity == "warning")
-    return [
-        Check(
-            "schema",
-            True,
-            f"{len(desired.schedules)} schedule(s) in {len(desired.files)} file(s) valid, "
-            f"{warnings} warning(s)",
-        ),
-        Check(
-            "limits",
-            True,
-            f"maxConcurrentCalls <= {limits.max_concurrent_calls}, callRate <= "
-            f"{limits.max_call_rate:g} (live capacity), {limit_warnings} warning(s)",
-        ),
-    ]
 
 
 def _audit(
@@ -155,14 +135,12 @@ def _audit(
 ) -> None:
     words = ["plan", *(t.as_posix() for t in targets), *(["--prune"] if prune else [])]
     trail = AuditTrail(trail_path(repo), run_context(" ".join(words)))
-    trail.append(
-        {
-            "event": "plan",
-            "action": "plan",
-            "plan_hash": plan_hash(plan),
-            "desired_digest": plan.desired_digest,
-            "campaigns": list(plan.campaigns),
-            "counts": plan.counts()._asdict(),
-            "checks": [check.to_json() for check in checks],
-        }
+    record = plan_record(
+        action="plan",
+        plan_hash=plan_hash(plan),
+        desired_digest=plan.desired_digest,
+        campaigns=plan.campaigns,
+        counts=plan.counts()._asdict(),
+        checks=checks,
     )
+    trail.append(record)

@@ -17,7 +17,13 @@ from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
 
-from reconciler.api.protocol import AnalyticsBucket, AnalyticsQuery, CallCounts, ExportStatus
+from reconciler.api.protocol import (
+    AnalyticsBucket,
+    AnalyticsQuery,
+    CallCounts,
+    ExportStatus,
+    WriteKind,
+)
 from reconciler.cxone import endpoints, payloads
 from reconciler.cxone.auth import TokenSource
 from reconciler.cxone.errors import ApiError, OtherApiError, OutcomeUnknownError, api_error
@@ -25,7 +31,7 @@ from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import RetryPolicy
 from reconciler.cxone.settings import Settings
 from reconciler.cxone.transport import Call, Reply, Transport
-from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.model import LiveSchedule, TenantLimits, VersionToken
 
 __all__ = ["MAX_PAGES", "CxoneClient"]
 
@@ -104,17 +110,25 @@ class CxoneClient:
         return self._schedule(call, campaign_id, ok=201)
 
     def update_schedule(
-        self, campaign_id: str, schedule_id: str, patch: Mapping[str, Any], if_match: str
+        self,
+        campaign_id: str,
+        schedule_id: str,
+        patch: Mapping[str, Any],
+        version: VersionToken,
     ) -> LiveSchedule:
         ids = {"campaignId": campaign_id, "scheduleId": schedule_id}
         path = endpoints.UPDATE_SCHEDULE.path(**ids)
-        call = Call(endpoints.UPDATE_SCHEDULE, path, json=dict(patch), headers=_if_match(if_match))
+        call = Call(endpoints.UPDATE_SCHEDULE, path, json=dict(patch), headers=_if_match(version))
         return self._schedule(call, campaign_id)
 
-    def delete_schedule(self, campaign_id: str, schedule_id: str, if_match: str) -> None:
+    def delete_schedule(self, campaign_id: str, schedule_id: str, version: VersionToken) -> None:
         ids = {"campaignId": campaign_id, "scheduleId": schedule_id}
         path = endpoints.DELETE_SCHEDULE.path(**ids)
-        self._send(Call(endpoints.DELETE_SCHEDULE, path, headers=_if_match(if_match)), ok=204)
+        self._send(Call(endpoints.DELETE_SCHEDULE, path, headers=_if_match(version)), ok=204)
+
+    def success_status(self, kind: WriteKind) -> int:
+        """The HTTP status the contract answers a successful write of `kind` with."""
+        return _WRITE_STATUS[kind]
 
     def tenant_limits(self) -> TenantLimits:
         call = Call(endpoints.CAPACITY, endpoints.CAPACITY.path())
@@ -162,6 +176,10 @@ class CxoneClient:
         if reply.response.status_code != ok:
             raise _failure(call, reply)
         return reply
+
+
+#: The status of a successful write, per kind (the contract's 201 Created, 200 OK, 204).
+_WRITE_STATUS: dict[WriteKind, int] = {"create": 201, "update": 200, "delete": 204}
 
 
 def _if_match(etag: str) -> dict[str, str]:

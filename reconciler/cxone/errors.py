@@ -1,4 +1,4 @@
-"""Every failure of the CXone API layer, as one typed tree.
+"""Every failure of the REST contract profile, as one typed tree mapped onto the seam's.
 
 ::
 
@@ -17,6 +17,11 @@
         │   └── OutcomeUnknownError   a create was sent but its answer was lost
         └── OtherApiError             any other status
 
+Each is also the seam's error of the same meaning (`reconciler.api.errors`: `ApiError`,
+`CredentialsRefused`, `PermissionRefused`, `NotFound`, `NameTaken`, `StaleVersion`,
+`VersionRequired`, `Rejected`, `RateLimited`, `Unavailable`, `OutcomeUnknown`), which is all
+that plan, apply and the analytics catch.
+
 `ApiError.path` never holds a query string, and no message ever holds a header, a token or the
 client secret. `status` is None when no response arrived. Build one from a response with
 `api_error`, which knows nothing of `requests`: it takes the decoded error body.
@@ -27,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.api import errors as seam
 from reconciler.errors import CxschedError
 
 __all__ = [
@@ -56,7 +62,7 @@ class SettingsError(CxoneError):
     """A connection setting is missing, malformed or unsafe."""
 
 
-class ApiError(CxoneError):
+class ApiError(CxoneError, seam.ApiError):
     """An HTTP call failed; `str()` says which call, how, and what to do next."""
 
     hint = "Check the request and try again."
@@ -87,11 +93,11 @@ class ApiError(CxoneError):
         return f"{self.method} {self.path} {outcome} after {tries}{detail}. {self.hint}"
 
 
-class AuthError(ApiError):
+class AuthError(ApiError, seam.CredentialsRefused):
     hint = "Check CXONE_CLIENT_ID and CXONE_CLIENT_SECRET (or --client-id / --client-secret)."
 
 
-class ScopeError(ApiError):
+class ScopeError(ApiError, seam.PermissionRefused):
     hint = "Grant the API client the missing scope in CXone, then run again."
 
     def __init__(
@@ -109,15 +115,15 @@ class ScopeError(ApiError):
         super().__init__(method, path, status, attempts, detail, hint=hint)
 
 
-class NotFoundError(ApiError):
+class NotFoundError(ApiError, seam.NotFound):
     hint = "Check the campaign, schedule or export id."
 
 
-class ConflictError(ApiError):
+class ConflictError(ApiError, seam.NameTaken):
     hint = "Another schedule of the campaign has that name; re-read the live state and re-plan."
 
 
-class PreconditionFailedError(ApiError):
+class PreconditionFailedError(ApiError, seam.StaleVersion):
     hint = "The schedule changed since it was read; re-read it and re-plan."
 
     def __init__(
@@ -136,11 +142,11 @@ class PreconditionFailedError(ApiError):
         super().__init__(method, path, status, attempts, detail, hint=hint)
 
 
-class PreconditionRequiredError(ApiError):
+class PreconditionRequiredError(ApiError, seam.VersionRequired):
     hint = "Writes must carry If-Match with the ETag read; re-read the schedule and re-plan."
 
 
-class RejectedError(ApiError):
+class RejectedError(ApiError, seam.Rejected):
     hint = "Fix the fields named and run again."
 
     def __init__(
@@ -160,15 +166,15 @@ class RejectedError(ApiError):
         super().__init__(method, path, status, attempts, joined, hint=hint)
 
 
-class RateLimitedError(ApiError):
+class RateLimitedError(ApiError, seam.RateLimited):
     hint = "The tenant's request budget is exhausted; lower --rps or run again later."
 
 
-class TransientError(ApiError):
+class TransientError(ApiError, seam.Unavailable):
     hint = "The API is unavailable or slow; run again later."
 
 
-class OutcomeUnknownError(TransientError):
+class OutcomeUnknownError(TransientError, seam.OutcomeUnknown):
     hint = "The request may have taken effect; re-read the live state before retrying it."
 
 

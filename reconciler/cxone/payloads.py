@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict, TypeVar, cast, get_args
 
 from reconciler.api.protocol import AnalyticsBucket, AnalyticsQuery, ExportStatus
-from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.model import LiveSchedule, TenantLimits, VersionToken
 
 __all__ = [
     "AnalyticsBody",
@@ -78,7 +78,7 @@ def live_schedule(
     etag = body.get("etag") or etag_header
     if not isinstance(etag, str) or not etag:
         raise MalformedPayload(f"schedule {schedule_id!r} has no etag")
-    return LiveSchedule(campaign_id, schedule_id, etag, dict(body))
+    return LiveSchedule(campaign_id, schedule_id, VersionToken(etag), dict(body))
 
 
 def schedules_page(body: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], str | None]:

@@ -4,7 +4,7 @@ A plan is an immutable value. `make_plan` decides it from the desired state and 
 schedules of the managed campaigns (those with at least one desired file), without any I/O;
 `read_live` fetches the live side through the `ScheduleAPI` seam with one list call per
 campaign page. Renderers (`reconciler.plan.render`) print a plan; apply consumes it, from memory
-or from a plan file (`save_plan` / `load_plan`, the format in docs/plan-format.md).
+or from a plan file (`reconciler.plan.planfile`, the format in docs/plan-format.md).
 
 Identity: a desired schedule matches a live one by its pinned `scheduleId` when the file has
 one (so a rename is an update), else by (campaign, name). Live schedules of a managed campaign
@@ -17,17 +17,14 @@ that is gone from the tenant, two files pinning one id) and for an unusable plan
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from reconciler import __version__
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.config import IgnoreRule, RepoConfig
-from reconciler.errors import PlanError
-from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits
+from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits, VersionToken
 from reconciler.plan.identity import match_campaign, source_path
 from reconciler.plan.normalise import (
     FieldChange,
@@ -37,7 +34,6 @@ from reconciler.plan.normalise import (
     merge_patch,
     payload_hash,
 )
-from reconciler.util.atomic import write_atomic
 
 if TYPE_CHECKING:
     from reconciler.validate.desired import DesiredState
@@ -51,13 +47,9 @@ __all__ = [
     "Plan",
     "PlanCounts",
     "Unmanaged",
-    "load_plan",
     "make_plan",
-    "plan_hash",
     "plan_one",
-    "plan_text",
     "read_live",
-    "save_plan",
     "source_path",
 ]
 
@@ -76,7 +68,7 @@ class Action:
     campaign_id: str
     name: str
     schedule_id: str | None  # None for create
-    base_etag: str | None  # the ETag the decision was made on; None for create
+    base_version: VersionToken | None  # the version the decision was made on; None for create
     changes: tuple[FieldChange, ...]  # empty for noop and delete
     body: Mapping[str, Any] | None  # create: full desired body; update: merge patch
     desired: Mapping[str, Any] | None  # canonical desired body (ignores applied); None for delete
@@ -146,37 +138,13 @@ class Plan:
         """The JSON pointers ignored when comparing this schedule."""
         return ignore_pointers(self.ignore, campaign_id, name)
 
-    def to_json(self) -> dict[str, Any]:
-        """The plan as a JSON document: stable, no secret, no timestamp."""
-        return {
-            "format_version": self.format_version,
-            "tool_version": self.tool_version,
-            "desired_digest": self.desired_digest,
-            "files": list(self.files),
-            "paths": list(self.paths),
-            "campaigns": list(self.campaigns),
-            "prune": self.prune,
-            "limits": {
-                "max_concurrent_calls": int(self.limits.max_concurrent_calls),
-                "max_call_rate": float(self.limits.max_call_rate),
-            },
-            "ignore": [_rule_json(rule) for rule in self.ignore],
-            "summary": self.counts()._asdict(),
-            "actions": [_action_json(action) for action in self.actions],
-            "unmanaged": [_unmanaged_json(item) for item in self.unmanaged],
-        }
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Plan:
-        """The plan of a JSON document; PlanError naming the first thing that is wrong."""
-        from reconciler.plan.planfile import plan_from_json
-
-        return plan_from_json(data)
-
-
-def plan_one(desired: DesiredSchedule, live: LiveSchedule | None, config: RepoConfig) -> Action:
-    """The action that takes `live` (None: absent) to `desired`; `make_plan` uses it for all."""
-    ignore = ignore_pointers(config.ignore_differences, desired.campaign_id, desired.name)
+def plan_one(
+    desired: DesiredSchedule, live: LiveSchedule | None, rules: Sequence[IgnoreRule] = ()
+) -> Action:
+    """The action that takes `live` (None: absent) to `desired`, ignoring what `rules` say;
+    `make_plan` uses it for every schedule."""
+    ignore = ignore_pointers(rules, desired.campaign_id, desired.name)
     wanted = canonical(desired.body, ignore=ignore)
     if live is None:
         changes = field_changes({}, wanted)
@@ -204,7 +172,7 @@ def _decided(
         campaign_id=desired.campaign_id,
         name=desired.name,
         schedule_id=None if live is None else live.schedule_id,
-        base_etag=None if live is None else live.etag,
+        base_version=None if live is None else live.version,
         changes=changes,
         body=body,
         desired=wanted,
@@ -219,7 +187,7 @@ def _delete(live: LiveSchedule) -> Action:
         campaign_id=live.campaign_id,
         name=live.name,
         schedule_id=live.schedule_id,
-        base_etag=live.etag,
+        base_version=live.version,
         changes=(),
         body=None,
         desired=None,
@@ -245,7 +213,8 @@ def make_plan(
     unmanaged: list[Unmanaged] = []
     for campaign_id in sorted(by_campaign):
         match = match_campaign(by_campaign[campaign_id], live.get(campaign_id, ()))
-        actions.extend(plan_one(item, found, config) for item, found in match.pairs)
+        rules = config.ignore_differences
+        actions.extend(plan_one(item, found, rules) for item, found in match.pairs)
         pruning = prune and campaign_id in config.prune_campaigns
         for other in match.rest:
             if pruning:
@@ -282,53 +251,3 @@ def read_live(api: ScheduleAPI, campaign_ids: Iterable[str]) -> dict[str, list[L
         campaign_id: list(api.list_schedules(campaign_id))
         for campaign_id in sorted(set(campaign_ids))
     }
-
-
-def plan_hash(plan: Plan) -> str:
-    """`sha256:<hex>` of the plan's canonical JSON: names one exact plan in the audit trail."""
-    return payload_hash(plan.to_json())
-
-
-def _rule_json(rule: IgnoreRule) -> dict[str, Any]:
-    return {"campaign": rule.campaign, "name": rule.name, "pointers": list(rule.pointers)}
-
-
-def _unmanaged_json(item: Unmanaged) -> dict[str, Any]:
-    return {"campaign_id": item.campaign_id, "schedule_id": item.schedule_id, "name": item.name}
-
-
-def _action_json(action: Action) -> dict[str, Any]:
-    return {
-        "kind": action.kind,
-        "campaign_id": action.campaign_id,
-        "name": action.name,
-        "schedule_id": action.schedule_id,
-        "base_etag": action.base_etag,
-        "changes": [
-            {"pointer": c.pointer, "before": c.before, "after": c.after} for c in action.changes
-        ],
-        "body": None if action.body is None else dict(action.body),
-        "desired": None if action.desired is None else dict(action.desired),
-        "desired_hash": action.desired_hash,
-        "source": action.source,
-    }
-
-
-def plan_text(plan: Plan) -> str:
-    """The plan file's text: the JSON form with sorted keys, indent 2 and a final newline."""
-    return json.dumps(plan.to_json(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
-def save_plan(plan: Plan, path: Path) -> None:
-    """Write the plan file atomically (a temporary file beside it, then `os.replace`)."""
-    try:
-        write_atomic(path, plan_text(plan))
-    except OSError as exc:
-        raise PlanError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc
-
-
-def load_plan(path: Path) -> Plan:
-    """Read a plan file; PlanError if it is missing, corrupt or of another format version."""
-    from reconciler.plan.planfile import read_plan
-
-    return read_plan(path)

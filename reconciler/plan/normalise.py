@@ -23,8 +23,6 @@ into the other, and `payload_hash` fingerprints a canonical body.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,11 +34,11 @@ from deepdiff import DeepDiff
 
 from reconciler.config import IgnoreRule
 from reconciler.model import SCHEDULE_FIELDS
+from reconciler.util.hashing import digest
 
 __all__ = [
     "FieldChange",
     "canonical",
-    "canonical_json",
     "field_changes",
     "format_instant",
     "ignore_pointers",
@@ -333,11 +331,6 @@ def _same(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
-def canonical_json(value: Any) -> str:
-    """The one JSON text of a value: sorted keys, no spaces, UTF-8 characters kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def payload_hash(canon: Mapping[str, Any]) -> str:
     """`sha256:<hex>` of the canonical JSON text of a canonical body."""
-    return "sha256:" + hashlib.sha256(canonical_json(canon).encode("utf-8")).hexdigest()
+    return digest(canon)

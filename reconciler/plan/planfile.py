@@ -1,5 +1,8 @@
-"""Reading a plan file back: untrusted JSON in, a checked `Plan` out.
+"""The plan file: a `Plan` written as JSON, and read back from untrusted JSON.
 
+`plan_json` / `plan_text` give the JSON form (sorted keys, indent 2: deterministic, so PR
+comments diff cleanly), `plan_hash` names one exact plan in the audit trail, `save_plan` writes
+the file atomically. Reading back (`read_plan`, `plan_from_json`):
 A plan file travels (a CI artifact, a download) before apply reads it, so every field is
 checked for presence and type, every action for consistency (an update has a schedule id, a
 base ETag and a patch; its `desired_hash` matches its `desired` body), and the format version
@@ -16,7 +19,7 @@ from typing import Any, cast
 
 from reconciler.config import IgnoreRule
 from reconciler.errors import PlanError
-from reconciler.model import TenantLimits
+from reconciler.model import TenantLimits, VersionToken
 from reconciler.plan.build import (
     ACTION_KINDS,
     PLAN_FORMAT_VERSION,
@@ -26,8 +29,17 @@ from reconciler.plan.build import (
     Unmanaged,
 )
 from reconciler.plan.normalise import FieldChange, payload_hash
+from reconciler.util.atomic import write_atomic
 
-__all__ = ["plan_from_json", "read_plan"]
+__all__ = [
+    "load_plan",
+    "plan_from_json",
+    "plan_hash",
+    "plan_json",
+    "plan_text",
+    "read_plan",
+    "save_plan",
+]
 
 _STR = (str,)
 _OPT_STR = (str, type(None))
@@ -40,6 +52,10 @@ _NEEDS: Mapping[str, tuple[str, ...]] = {
     "delete": ("schedule_id", "base_etag"),
     "noop": ("schedule_id", "base_etag", "desired", "desired_hash"),
 }
+
+
+#: Plan-file keys whose `Action` attribute has another name.
+_FIELD: Mapping[str, str] = {"base_etag": "base_version"}
 
 
 def _bad(pointer: str, what: str) -> PlanError:
@@ -105,7 +121,7 @@ def _action(data: Mapping[str, Any], where: str) -> Action:
         campaign_id=_get(data, "campaign_id", _STR, where),
         name=_get(data, "name", _STR, where),
         schedule_id=_get(data, "schedule_id", _OPT_STR, where),
-        base_etag=_get(data, "base_etag", _OPT_STR, where),
+        base_version=_version(_get(data, "base_etag", _OPT_STR, where)),
         changes=tuple(
             _change(item, f"{where}/changes/{index}")
             for index, item in enumerate(_objects(data, "changes", where))
@@ -119,9 +135,13 @@ def _action(data: Mapping[str, Any], where: str) -> Action:
     return action
 
 
+def _version(value: str | None) -> VersionToken | None:
+    return None if value is None else VersionToken(value)
+
+
 def _check_action(action: Action, where: str) -> None:
     for key in _NEEDS[action.kind]:
-        if getattr(action, key) is None:
+        if getattr(action, _FIELD.get(key, key)) is None:
             raise _bad(f"{where}/{key}", f"must be set for a {action.kind} action")
     if action.desired is not None and action.desired_hash != payload_hash(action.desired):
         raise _bad(f"{where}/desired_hash", "does not match the desired body")
@@ -207,3 +227,70 @@ def read_plan(path: Path) -> Plan:
         return plan_from_json(data)
     except PlanError as exc:
         raise PlanError(f"{path}: {exc}") from exc
+
+
+load_plan = read_plan
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The plan as a JSON document: stable, no secret, no timestamp."""
+    return {
+        "format_version": plan.format_version,
+        "tool_version": plan.tool_version,
+        "desired_digest": plan.desired_digest,
+        "files": list(plan.files),
+        "paths": list(plan.paths),
+        "campaigns": list(plan.campaigns),
+        "prune": plan.prune,
+        "limits": {
+            "max_concurrent_calls": int(plan.limits.max_concurrent_calls),
+            "max_call_rate": float(plan.limits.max_call_rate),
+        },
+        "ignore": [_rule_json(rule) for rule in plan.ignore],
+        "summary": plan.counts()._asdict(),
+        "actions": [_action_json(action) for action in plan.actions],
+        "unmanaged": [_unmanaged_json(item) for item in plan.unmanaged],
+    }
+
+
+def plan_hash(plan: Plan) -> str:
+    """`sha256:<hex>` of the plan's canonical JSON: names one exact plan in the audit trail."""
+    return payload_hash(plan_json(plan))
+
+
+def _rule_json(rule: IgnoreRule) -> dict[str, Any]:
+    return {"campaign": rule.campaign, "name": rule.name, "pointers": list(rule.pointers)}
+
+
+def _unmanaged_json(item: Unmanaged) -> dict[str, Any]:
+    return {"campaign_id": item.campaign_id, "schedule_id": item.schedule_id, "name": item.name}
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    return {
+        "kind": action.kind,
+        "campaign_id": action.campaign_id,
+        "name": action.name,
+        "schedule_id": action.schedule_id,
+        "base_etag": action.base_version,
+        "changes": [
+            {"pointer": c.pointer, "before": c.before, "after": c.after} for c in action.changes
+        ],
+        "body": None if action.body is None else dict(action.body),
+        "desired": None if action.desired is None else dict(action.desired),
+        "desired_hash": action.desired_hash,
+        "source": action.source,
+    }
+
+
+def plan_text(plan: Plan) -> str:
+    """The plan file's text: the JSON form with sorted keys, indent 2 and a final newline."""
+    return json.dumps(plan_json(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write the plan file atomically (a temporary file beside it, then `os.replace`)."""
+    try:
+        write_atomic(path, plan_text(plan))
+    except OSError as exc:
+        raise PlanError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc

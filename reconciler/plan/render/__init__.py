@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from reconciler.plan.build import Plan, plan_text
+from reconciler.plan.build import Plan
+from reconciler.plan.planfile import plan_text
 from reconciler.plan.render.calls import render_call_counts
 from reconciler.plan.render.markdown import MARKDOWN_LIMIT, render_markdown
 from reconciler.plan.render.text import render_text

@@ -118,7 +118,7 @@ def _section(action: Action) -> str:
     lines = [f"<details><summary>{title}</summary>", ""]
     if action.schedule_id:
         lines.append(
-            f"Schedule id {_code(action.schedule_id)}, base ETag {_code(str(action.base_etag))}."
+            f"Schedule id {_code(action.schedule_id)}, base ETag {_code(str(action.base_version))}."
         )
     lines.append(
         f"Declared in {_code(action.source)}."

@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reconciler.plan.build import Action, Plan, PlanCounts
-from reconciler.plan.normalise import FieldChange, canonical_json
+from reconciler.plan.normalise import FieldChange
+from reconciler.util.hashing import canonical_json
 
 __all__ = [
     "ListDelta",

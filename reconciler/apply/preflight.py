@@ -1,0 +1,97 @@
+"""What apply checks before its first write, and the plan it then writes.
+
+Two ways in, each returning a `Prepared` (the plan, the desired state it was made from, and the
+checks that passed, as the audit trail records them):
+
+- `saved_plan`: a plan file, applied exactly: it must be of this format and tool major
+  version, the desired files it names must still validate and be byte-for-byte those it was
+  made from (their digest), and the dialer limits it recorded must still hold. Nothing is read
+  from the tenant.
+- `one_go_plan`: a fresh plan of the desired state against the live tenant (one list call per
+  campaign page and the capacity call), limits checked against the live capacity.
+
+Errors: `reconciler.errors.PlanError` for an unusable or stale plan file,
+`reconciler.plan.checks.LimitsExceeded` (an `InputError`) for limits exceeded, and the input
+errors of loading the desired state. No call is made before all of these pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from reconciler import __version__
+from reconciler.api.protocol import ScheduleAPI
+from reconciler.audit.trail import Check
+from reconciler.config import RepoConfig
+from reconciler.errors import PlanError
+from reconciler.plan.build import Plan, make_plan, read_live
+from reconciler.plan.checks import limits_check, validated_check
+from reconciler.plan.planfile import load_plan
+from reconciler.validate.desired import DesiredState
+
+__all__ = ["LoadDesired", "Prepared", "approval_check", "one_go_plan", "saved_plan"]
+
+#: Loads the desired state of some paths and raises when it has errors (the caller's, so that
+#: it can show the findings its own way).
+LoadDesired = Callable[[Sequence[Path]], DesiredState]
+
+
+class Prepared(NamedTuple):
+    """A plan ready to apply, the desired state it was made from, and the checks passed."""
+
+    plan: Plan
+    desired: DesiredState
+    checks: tuple[Check, ...]
+
+
+def saved_plan(path: Path, load_desired: LoadDesired) -> Prepared:
+    """The plan file at `path`, checked against the desired files it was made from."""
+    plan = load_plan(path)
+    _check_tool_version(plan, path)
+    desired = load_desired(tuple(Path(p) for p in plan.paths))
+    if desired.digest != plan.desired_digest:
+        raise PlanError(
+            f"{path}: the desired files changed since this plan was made (their digest was "
+            f"{plan.desired_digest}, it is now {desired.digest}); nothing was applied. Make and "
+            f"review a new plan: `cxsched plan {' '.join(plan.paths)} --out {path}`"
+        )
+    limits, _ = limits_check(desired, plan.limits, "the plan's tenant limits")
+    fresh = Check("desired files unchanged", True, f"digest {plan.desired_digest} as planned")
+    made = Check(
+        "plan file", True, f"format {plan.format_version}, made by cxsched {plan.tool_version}"
+    )
+    return Prepared(plan, desired, (made, validated_check(desired), fresh, limits))
+
+
+def _check_tool_version(plan: Plan, path: Path) -> None:
+    if plan.tool_version.split(".")[0] != __version__.split(".")[0]:
+        raise PlanError(
+            f"{path} was made by cxsched {plan.tool_version}, this is cxsched {__version__} "
+            "(another major version); make the plan again with this version"
+        )
+
+
+def one_go_plan(
+    api: ScheduleAPI,
+    desired: DesiredState,
+    repo: RepoConfig,
+    paths: Sequence[Path],
+    *,
+    prune: bool,
+) -> Prepared:
+    """A fresh plan of `desired` against the live tenant, limits checked against it."""
+    live = read_live(api, {item.campaign_id for item in desired.schedules})
+    limits = api.tenant_limits()
+    check, _ = limits_check(desired, limits, "the tenant's live capacity")
+    plan = make_plan(
+        desired, live, repo, limits=limits, prune=prune, paths=[p.as_posix() for p in paths]
+    )
+    return Prepared(plan, desired, (validated_check(desired), check))
+
+
+def approval_check(auto_approve: bool) -> Check:
+    """The "approval" check: how a one-go plan was approved."""
+    how = "--auto-approve" if auto_approve else "confirmed on the terminal"
+    return Check("approval", True, how)
