@@ -8,12 +8,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.emulator.contract import SERVER_ONLY_FIELDS, Capacity
 from reconciler.emulator.render import format_utc, parse_datetime, render_schedule
 from reconciler.emulator.state import ScheduleStore, merge_patch
 from reconciler.emulator.validation import check_schedule
-from reconciler.model import SERVER_ONLY_FIELDS, TenantLimits
 
-LIMITS = TenantLimits(200, 30.0)
+LIMITS = Capacity(200, 30.0)
 _moments = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
 )

@@ -27,6 +27,7 @@ from reconciler.api.errors import (
 )
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.apply.outcome import ActionResult, Outcome, changes_json, conflict_rows
+from reconciler.audit.records import ActionEvent, action_record
 from reconciler.audit.trail import AuditTrail, Check
 from reconciler.config import IgnoreRule
 from reconciler.model import DesiredSchedule, LiveSchedule
@@ -79,18 +80,17 @@ class ActionWriter:
 
     # -- records -------------------------------------------------------------------------
 
-    def _record(self, action: Action, event: str, **fields: Any) -> None:
-        self._trail.append(
-            {
-                "event": event,
-                "campaign": action.campaign_id,
-                "schedule": action.name,
-                "schedule_id": action.schedule_id,
-                "action": action.kind,
-                "desired_hash": action.desired_hash,
-                **fields,
-            }
+    def _record(self, action: Action, event: ActionEvent, **fields: Any) -> None:
+        record = action_record(
+            event,
+            campaign=action.campaign_id,
+            schedule=action.name,
+            schedule_id=action.schedule_id,
+            action=action.kind,
+            desired_hash=action.desired_hash,
+            fields=fields,
         )
+        self._trail.append(record)
 
     def _intent(self, action: Action, attempt: int, checks: Sequence[Check] = ()) -> None:
         self._record(

@@ -12,7 +12,13 @@ from typing import Any, Literal
 
 from reconciler.audit.trail import Check
 
-__all__ = ["plan_record"]
+__all__ = ["ActionEvent", "CommandEvent", "action_record", "command_record", "plan_record"]
+
+#: Events about one planned action: a write's intent or outcome, a re-read after a stale
+#: version, a re-plan, a look-up by name after a lost answer.
+ActionEvent = Literal["write", "recheck", "replan", "lookup"]
+#: Events of the analytics commands.
+CommandEvent = Literal["optimize", "adherence", "export"]
 
 
 def plan_record(
@@ -37,3 +43,30 @@ def plan_record(
         "checks": [check.to_json() for check in checks],
     }
     return record
+
+
+def action_record(
+    event: ActionEvent,
+    *,
+    campaign: str,
+    schedule: str,
+    schedule_id: str | None,
+    action: str,
+    desired_hash: str | None,
+    fields: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A record about one planned action; `fields` says what happened (phase, result, ...)."""
+    return {
+        "event": event,
+        "campaign": campaign,
+        "schedule": schedule,
+        "schedule_id": schedule_id,
+        "action": action,
+        "desired_hash": desired_hash,
+        **fields,
+    }
+
+
+def command_record(event: CommandEvent, action: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The one record of an analytics command's run (`action` names its variant)."""
+    return {"event": event, "action": action, **fields}

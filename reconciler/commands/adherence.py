@@ -20,6 +20,7 @@ import click
 
 from reconciler.analytics.adherence.measure import AdherenceReport, adherence
 from reconciler.analytics.adherence.render import RENDERERS, Format
+from reconciler.audit.records import command_record
 from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
@@ -106,9 +107,13 @@ def command(
 
 
 def _record(report: AdherenceReport, fail_under: float | None, failed: bool) -> dict[str, Any]:
+    return command_record("adherence", "adherence", _result_fields(report, fail_under, failed))
+
+
+def _result_fields(
+    report: AdherenceReport, fail_under: float | None, failed: bool
+) -> dict[str, Any]:
     return {
-        "event": "adherence",
-        "action": "adherence",
         "query": {"interval": "hour", "from": str(report.first), "to": str(report.last)},
         "campaigns": sorted({q.campaign_id for q in report.queries}),
         "results": [

@@ -27,6 +27,7 @@ from reconciler.analytics.metadata import (
     row_from_desired,
     row_from_live,
 )
+from reconciler.audit.records import command_record
 from reconciler.commands._analytics import append_audit
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
@@ -97,9 +98,8 @@ def command(
         done.append({"export_id": s.export_id, "status": s.status, "error": str(exc)})
         raise
     finally:
-        append_audit(
-            repo, ["export", *targets], {"event": "export", "action": "export", "exports": done}
-        )
+        record = command_record("export", "export", {"exports": done})
+        append_audit(repo, ["export", *targets], record)
 
 
 def _campaigns(paths: tuple[Path, ...], repo: RepoConfig) -> tuple[str, ...]:
@@ -124,14 +124,16 @@ def _local(req: _Request, fmt: Format, source: str, out: Path | None) -> None:
         atomic_write(out, text)
         click.echo(f"wrote {len(rows)} rows to {out}", err=True)
     where = [p.as_posix() for p in req.paths or DEFAULT_PATHS]
-    record = {
-        "event": "export",
-        "action": "export-local",
-        "source": source,
-        "format": fmt,
-        "rows": len(rows),
-        "out": None if out is None else out.as_posix(),
-    }
+    record = command_record(
+        "export",
+        "export-local",
+        {
+            "source": source,
+            "format": fmt,
+            "rows": len(rows),
+            "out": None if out is None else out.as_posix(),
+        },
+    )
     append_audit(req.repo, ["export", "--local", *where], record)
 
 

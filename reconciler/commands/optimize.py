@@ -20,6 +20,7 @@ import click
 
 from reconciler.analytics.optimize.advise import OptimizeReport, optimize, write_advice
 from reconciler.analytics.optimize.render import RENDERERS, Format, display_path
+from reconciler.audit.records import command_record
 from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
@@ -109,7 +110,7 @@ def _write_and_audit(
     report: OptimizeReport, repo: RepoConfig, words: list[str], write: bool
 ) -> None:
     written: list[str] = []
-    record: dict[str, Any] = {"event": "optimize", "action": "optimize", **_summary(report)}
+    record = command_record("optimize", "optimize", _summary(report))
     try:
         for advice in report.advice if write else ():
             if write_advice(advice, lambda path: _validate(path, repo)) is not None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from reconciler.emulator.app import Pipeline
 from reconciler.emulator.auth import Authority
+from reconciler.emulator.contract import Capacity
 from reconciler.emulator.editor import ConcurrentEditor
 from reconciler.emulator.errors import EmulatorError
 from reconciler.emulator.exports import ExportJobs
@@ -31,12 +32,11 @@ from reconciler.emulator.ratelimit import TokenBucket
 from reconciler.emulator.server import EmulatorServer
 from reconciler.emulator.state import ScheduleStore
 from reconciler.emulator.tenant import Tenant
-from reconciler.model import TenantLimits
 
 __all__ = ["DEFAULT_CAPACITY", "DEFAULT_CLIENT_ID", "Emulator", "seed_campaigns"]
 
 DEFAULT_CLIENT_ID = "cxsched-demo"
-DEFAULT_CAPACITY = TenantLimits(200, 30.0)
+DEFAULT_CAPACITY = Capacity(200, 30.0)
 
 
 def seed_campaigns(seed_dir: Path) -> list[str]:
@@ -61,7 +61,7 @@ class Emulator:
         seed: int = 0,
         token_ttl: float = 3600.0,
         scopes: Iterable[str] | None = None,
-        capacity: TenantLimits = DEFAULT_CAPACITY,
+        capacity: Capacity = DEFAULT_CAPACITY,
         editor_interval: float | None = None,
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str | None = None,
@@ -179,7 +179,7 @@ class Emulator:
 
     # -- knobs -----------------------------------------------------------------------------
     def set_capacity(self, max_concurrent_calls: int, max_call_rate: float) -> None:
-        self._tenant.store.set_capacity(TenantLimits(max_concurrent_calls, max_call_rate))
+        self._tenant.store.set_capacity(Capacity(max_concurrent_calls, max_call_rate))
 
     def set_rate_limit(self, rps: float | None) -> None:
         self._pipeline.limiter.set_rate(rps)

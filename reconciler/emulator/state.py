@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.emulator.contract import SCHEDULE_FIELDS, SERVER_ONLY_FIELDS, Capacity
 from reconciler.emulator.errors import Problem, StateFileError
 from reconciler.emulator.persistence import read_state, write_state
 from reconciler.emulator.render import format_utc, render_schedule
 from reconciler.emulator.validation import validate_schedule
-from reconciler.model import SCHEDULE_FIELDS, SERVER_ONLY_FIELDS, TenantLimits
 
 __all__ = ["ScheduleStore", "merge_patch", "new_etag"]
 
@@ -61,7 +61,7 @@ class ScheduleStore:
     def __init__(
         self,
         campaigns: Iterable[str],
-        capacity: TenantLimits,
+        capacity: Capacity,
         state_file: Path | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -87,7 +87,7 @@ class ScheduleStore:
         with self._lock:
             return list(self._campaigns)
 
-    def set_capacity(self, capacity: TenantLimits) -> None:
+    def set_capacity(self, capacity: Capacity) -> None:
         with self._lock:
             self.capacity = capacity
             self._save()
@@ -261,7 +261,7 @@ class ScheduleStore:
     def _restore_records(self, saved: dict[str, Any]) -> None:
         limits = saved.get("capacity")
         if isinstance(limits, dict):
-            self.capacity = TenantLimits(
+            self.capacity = Capacity(
                 int(limits["maxConcurrentCalls"]), float(limits["maxCallRate"])
             )
         for campaign_id, resources in saved["campaigns"].items():

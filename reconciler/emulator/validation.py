@@ -15,15 +15,15 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from reconciler.emulator.contract import Capacity
 from reconciler.emulator.errors import Detail, Problem
 from reconciler.emulator.render import parse_datetime
-from reconciler.model import TenantLimits
 
 __all__ = ["REQUIRED_FIELDS", "check_schedule", "validate_schedule"]
 
 REQUIRED_FIELDS: tuple[str, ...] = ("name", "startTime", "endTime", "timeZone")
 _HHMM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
-_Checker = Callable[[Any, str, TenantLimits], list[Detail]]
+_Checker = Callable[[Any, str, Capacity], list[Detail]]
 
 
 @cache
@@ -40,7 +40,7 @@ def _is_integer(value: object) -> bool:
 
 
 def _text(low: int, high: int) -> _Checker:
-    def check(value: Any, ptr: str, _: TenantLimits) -> list[Detail]:
+    def check(value: Any, ptr: str, _: Capacity) -> list[Detail]:
         if not isinstance(value, str):
             return [(ptr, "must be a string")]
         if not low <= len(value) <= high:
@@ -50,29 +50,29 @@ def _text(low: int, high: int) -> _Checker:
     return check
 
 
-def _datetime(value: Any, ptr: str, _: TenantLimits) -> list[Detail]:
+def _datetime(value: Any, ptr: str, _: Capacity) -> list[Detail]:
     if parse_datetime(value) is None:
         return [(ptr, "must be an ISO 8601 date-time with an offset, e.g. 2026-12-01T08:00:00Z")]
     return []
 
 
-def _zone(value: Any, ptr: str, _: TenantLimits) -> list[Detail]:
+def _zone(value: Any, ptr: str, _: Capacity) -> list[Detail]:
     if not isinstance(value, str) or value not in _zones():
         return [(ptr, f"unknown IANA time zone {value!r}, e.g. America/New_York")]
     return []
 
 
-def _boolean(value: Any, ptr: str, _: TenantLimits) -> list[Detail]:
+def _boolean(value: Any, ptr: str, _: Capacity) -> list[Detail]:
     return [] if isinstance(value, bool) else [(ptr, "must be true or false")]
 
 
-def _hhmm(value: Any, ptr: str, _: TenantLimits) -> list[Detail]:
+def _hhmm(value: Any, ptr: str, _: Capacity) -> list[Detail]:
     if isinstance(value, str) and _HHMM.fullmatch(value):
         return []
     return [(ptr, "must be a wall-clock time HH:MM, e.g. 08:00")]
 
 
-def _range(key: str, limits: TenantLimits, value: Any, ptr: str) -> list[Detail]:
+def _range(key: str, limits: Capacity, value: Any, ptr: str) -> list[Detail]:
     number = float(value)
     if key == "maxConcurrentCalls" and not 1 <= number <= limits.max_concurrent_calls:
         return [(ptr, f"must be 1 to {limits.max_concurrent_calls} (tenant capacity)")]
@@ -86,7 +86,7 @@ def _range(key: str, limits: TenantLimits, value: Any, ptr: str) -> list[Detail]
 
 
 def _numeric(key: str, integer: bool = False) -> _Checker:
-    def check(value: Any, ptr: str, limits: TenantLimits) -> list[Detail]:
+    def check(value: Any, ptr: str, limits: Capacity) -> list[Detail]:
         if integer and not _is_integer(value):
             return [(ptr, "must be an integer")]
         if not _is_number(value):
@@ -104,7 +104,7 @@ def _ordered(obj: dict[str, Any], ptr: str, parse: Callable[[Any], Any]) -> list
 
 
 def _object(fields: dict[str, _Checker], required: tuple[str, ...] = ()) -> _Checker:
-    def check(value: Any, ptr: str, limits: TenantLimits) -> list[Detail]:
+    def check(value: Any, ptr: str, limits: Capacity) -> list[Detail]:
         if not isinstance(value, dict):
             return [(ptr, "must be an object")]
         found = [(f"{ptr}/{key}", "is required") for key in required if key not in value]
@@ -120,7 +120,7 @@ def _object(fields: dict[str, _Checker], required: tuple[str, ...] = ()) -> _Che
 
 
 def _list_of(item_check: _Checker, order: Callable[[Any], Any]) -> _Checker:
-    def check(value: Any, ptr: str, limits: TenantLimits) -> list[Detail]:
+    def check(value: Any, ptr: str, limits: Capacity) -> list[Detail]:
         if not isinstance(value, list):
             return [(ptr, "must be a list")]
         found: list[Detail] = []
@@ -174,7 +174,7 @@ _SCHEDULE = _object(
 )
 
 
-def check_schedule(document: dict[str, Any], limits: TenantLimits) -> list[Detail]:
+def check_schedule(document: dict[str, Any], limits: Capacity) -> list[Detail]:
     """Every problem of a whole schedule document (without its read-only fields)."""
     found = _SCHEDULE(document, "", limits)
     if not found:
@@ -182,7 +182,7 @@ def check_schedule(document: dict[str, Any], limits: TenantLimits) -> list[Detai
     return found
 
 
-def validate_schedule(document: dict[str, Any], limits: TenantLimits, where: str) -> None:
+def validate_schedule(document: dict[str, Any], limits: Capacity, where: str) -> None:
     """Raise a 400 `Problem` listing every problem of `document`; `where` names the call."""
     details = check_schedule(document, limits)
     if details:

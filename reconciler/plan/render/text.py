@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from itertools import groupby
 
-import click
-
 from reconciler.plan.build import Action, Plan, Unmanaged
 from reconciler.plan.render.values import (
     change_lines,
@@ -27,7 +25,13 @@ from reconciler.plan.render.values import (
 __all__ = ["render_text"]
 
 _SIGNS = {"create": "+", "update": "~", "delete": "-"}
-_COLORS = {"+": "green", "~": "yellow", "-": "red", "?": "cyan"}
+#: ANSI SGR colour codes per change sign (green, yellow, red, cyan).
+_COLORS = {"+": "32", "~": "33", "-": "31", "?": "36"}
+
+
+def _style(text: str, code: str, *, bold: bool = False) -> str:
+    """`text` in the ANSI colour `code` (and bold), reset after."""
+    return f"\x1b[{code}m" + ("\x1b[1m" if bold else "") + f"{text}\x1b[0m"
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
@@ -57,7 +61,7 @@ class _Painter:
 
     def __call__(self, sign: str, text: str) -> str:
         line = f"{sign} {text}"
-        return click.style(line, fg=_COLORS[sign]) if self.color else line
+        return _style(line, _COLORS[sign]) if self.color else line
 
 
 def _title(action: Action) -> str:
@@ -99,4 +103,4 @@ def _delete_banner(plan: Plan, color: bool) -> list[str]:
     ]
     if not color:
         return lines
-    return [click.style(line, fg="red", bold=True) for line in lines]
+    return [_style(line, "31", bold=True) for line in lines]
