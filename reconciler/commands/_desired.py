@@ -1,7 +1,8 @@
 """The desired state for a command that talks to the API: validated first, as everywhere.
 
 Findings go to stderr in `cxsched validate`'s text format (stdout belongs to the command's own
-output), and an error stops the command with exit 1 before any API call (invariant 3).
+output), and an error stops the command with exit 1 before any API call (docs/architecture.md,
+"Nothing reaches the API before the whole desired state validates").
 """
 
 from __future__ import annotations
