@@ -12,8 +12,8 @@ OUTSIDE the checkout and, from a temporary folder with nothing of the checkout o
   - `cxsched emulator serve --port 0` starts, answers a token request, and stops on SIGINT.
 
 The virtualenv is kept between runs (in $XDG_CACHE_HOME/cxsched/check-wheel, keyed by the
-Python version and the dependencies) and only the wheel is reinstalled, so a run takes a few
-seconds; `--fresh` uses a new one (the release does). Needs the package index (for build
+checkout, the Python version and the dependencies) and only the wheel is reinstalled, so a run
+takes a few seconds; `--fresh` uses a new one (the release does). Needs the package index (for build
 requirements and dependencies), never GitHub. Exit codes: 0 the wheel works, 1 it does not
 (one line on stderr says what), 2 bad usage.
 """
@@ -107,7 +107,8 @@ def venv_dir(fresh: bool, scratch: Path) -> Path:
     if fresh:
         return scratch / "venv"
     deps = json.dumps(project().get("dependencies"), sort_keys=True)
-    key = hashlib.sha256(f"{sys.version}\n{deps}".encode()).hexdigest()[:16]
+    # One per checkout as well: two worktrees' test runs never reinstall into the same one.
+    key = hashlib.sha256(f"{ROOT}\n{sys.version}\n{deps}".encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "cxsched" / "check-wheel" / key
 
