@@ -157,11 +157,20 @@ def test_a_forks_pull_request_is_validated_only(
 ) -> None:
     repo = make_repo(tmp_path / "repo")
     given = {"command": "plan", "pr-comment": "true", **CREDENTIALS}
-    job = runner_for(repo, emu, github).action(given, event(tmp_path, fork=True))
+    runner = runner_for(repo, emu, github)
+    job = runner.action(given, event(tmp_path, fork=True))
     assert job.result == "success"
     assert job.job_outputs == {"exit-code": "0", "changes": "false"}
     [body] = github.comments_on(7)
     assert "**no plan was made**" in body
+
+    github.read_only = True  # a public repository gives a fork's run a read-only token
+    again = runner.action(given, event(tmp_path, fork=True))
+    assert again.result == "success"
+    said = again.steps[-1].stdout.splitlines()
+    assert said[0].startswith("::warning::cannot comment on a fork's pull request")
+    assert said[1].startswith("appended ")
+    assert "**no plan was made**" in again.summary
     assert emu.count() == 0
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from reconciler.gitops.github import (
     GitHub,
+    GitHubError,
     GitopsError,
     append_summary,
     comment_body,
@@ -233,6 +234,10 @@ def _audit_head(settings: StepSettings) -> str:
     return head.hash if head is not None else ""
 
 
+def _summary_text(text: str) -> tuple[str, ...]:
+    return (append_summary(text),) if os.environ.get("GITHUB_STEP_SUMMARY") else ()
+
+
 def _summary(title: str, *files: Path) -> tuple[str, ...]:
     if not os.environ.get("GITHUB_STEP_SUMMARY"):
         return ()
@@ -256,7 +261,14 @@ def _comment(
         run_url=run_url(),
         commit=pr.head_sha,
     )
-    return (upsert_comment(GitHub.from_env(), pr.number, settings.tenant, body),)
+    try:
+        return (upsert_comment(GitHub.from_env(), pr.number, settings.tenant, body),)
+    except GitHubError as exc:
+        if not (pr.fork and exc.status == 403):
+            raise
+        # A fork's pull request gets a read-only token unless the repository allows more.
+        warning = f"::warning::cannot comment on a fork's pull request (read-only token): {exc}"
+    return (warning, *_summary_text(body))
 
 
 def pull_request() -> PullRequest | None:
