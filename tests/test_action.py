@@ -228,3 +228,18 @@ def test_a_bad_tenant_name_is_refused_before_anything_runs(
         "(at most 63), as in the GitHub environment `<tenant>-plan`.\n"
     )
     assert emu.count() == 0
+
+
+def test_an_unreadable_event_file_is_a_clear_error(
+    tmp_path: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (tmp_path / "event.json").write_text("{not json", encoding="utf-8")
+    given = {"command": "plan", "pr-comment": "true", **CREDENTIALS}
+    env = {"GITHUB_EVENT_PATH": str(tmp_path / "event.json")}
+    job = runner_for(repo, emu, github).action(given, env)
+    assert job.result == "failure"
+    assert job.steps[-1].stderr.startswith(
+        "error: cannot read the event file $GITHUB_EVENT_PATH: Expecting property name"
+    )
+    assert (emu.count(), github.requests) == (0, [])

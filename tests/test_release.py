@@ -114,3 +114,28 @@ def test_the_wheels_virtualenv_is_outside_the_checkout(tmp_path: Path) -> None:
     assert ROOT not in check_wheel.venv_dir(False, tmp_path).parents
     with pytest.raises(check_wheel.CheckError, match="must be outside the checkout"):
         check_wheel.install(tmp_path / "x.whl", ROOT / ".venv-wheel")
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_without_its_schemas_fails_at_run_time(tmp_path: Path) -> None:
+    """The run from outside the checkout, not only the listing, finds a missing data file."""
+    dist = tmp_path / "dist"
+    pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)]
+    subprocess.run(pip, capture_output=True, text=True, timeout=300, check=True)
+    [built] = dist.glob("*.whl")
+    doctored = tmp_path / built.name
+    with zipfile.ZipFile(built) as source, zipfile.ZipFile(doctored, "w") as out:
+        for item in source.infolist():
+            if not item.filename.startswith("reconciler/schemas/"):
+                out.writestr(item, source.read(item))
+    bindir = check_wheel.install(doctored, tmp_path / "venv")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = check_wheel.clean_env(bindir, tmp_path)
+    check_wheel.check_version(bindir, work, env, tmp_path / "venv")
+    with pytest.raises(check_wheel.CheckError) as refused:
+        check_wheel.check_validate(bindir, work, env)
+    said = str(refused.value).splitlines()
+    assert said[0].endswith("bin/cxsched validate` exited 3:")
+    assert said[1].startswith("internal error (FileNotFoundError)")
+    assert "site-packages/reconciler/schemas/config.schema.json" in said[1]

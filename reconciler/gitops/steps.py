@@ -279,7 +279,9 @@ def pull_request() -> PullRequest | None:
     try:
         with Path(path).open("rb") as handle:
             raw = handle.read(_EVENT_LIMIT + 1)
-        event: Any = json.loads(raw) if len(raw) <= _EVENT_LIMIT else None
+        if len(raw) > _EVENT_LIMIT:
+            raise ValueError(f"larger than {_EVENT_LIMIT // 2**20} MiB")
+        event: Any = json.loads(raw)
     except (OSError, ValueError) as exc:
         raise GitopsError(f"cannot read the event file $GITHUB_EVENT_PATH: {exc}") from exc
     pr = _mapping(event, "pull_request")
