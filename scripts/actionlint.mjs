@@ -34,7 +34,6 @@ function loadActionlint() {
 
 async function main(args) {
   const { createLinter } = loadActionlint();
-  const lint = await createLinter();
   const files = args.length > 0 ? args : workflowFiles();
   let findings = 0;
   for (const file of files) {
@@ -45,6 +44,9 @@ async function main(args) {
       console.error(`error: cannot read workflow ${file}: ${err.message}`);
       return 2;
     }
+    // A fresh linter per file: one WebAssembly instance that has linted several large
+    // workflows can abort ("RuntimeError: unreachable") on the next one.
+    const lint = await createLinter();
     for (const r of lint(text, file)) {
       console.log(`${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
       findings += 1;

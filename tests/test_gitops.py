@@ -1,4 +1,4 @@
-"""scripts/gitops.py, run as the workflows run it, against a stateful stub of the GitHub API."""
+"""`python -m reconciler.gitops`, run as the workflows run it, against a stub of the GitHub API."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from support.github import REPO, TOKEN, GitHubStub
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "gitops.py"
+MARKER = "<!-- cxsched-plan:production -->"
 RUN_URL = f"https://github.com/{REPO}/actions/runs/4242"
 FOOTER = f"<sub>Updated by [workflow run]({RUN_URL}) for commit 0123456789ab.</sub>"
 
@@ -27,6 +27,7 @@ def gitops(
     tmp_path: Path, github: GitHubStub, *args: str, **env: str
 ) -> subprocess.CompletedProcess[str]:
     base = {
+        **{k: v for k, v in os.environ.items() if k.startswith(("COVERAGE_", "COV_CORE_"))},
         "PATH": os.environ["PATH"],
         "GITHUB_API_URL": github.url,
         "GITHUB_TOKEN": TOKEN,
@@ -37,7 +38,7 @@ def gitops(
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, "-m", "reconciler.gitops", *args],
         cwd=tmp_path,
         env={**base, **env},
         capture_output=True,
@@ -56,7 +57,8 @@ def write_plan(tmp_path: Path, tenant: str, text: str) -> None:
 def comment(
     tmp_path: Path, github: GitHubStub, *extra: str, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    args = ["pr-comment", "--pr", "7", "--commit", "0123456789abcdef", "--validate", "success"]
+    args = ["pr-comment", "--tenant", "production", "--pr", "7", "--commit", "0123456789abcdef"]
+    args += ["--validate", "success"]
     return gitops(tmp_path, github, *args, *extra, **env)
 
 
@@ -71,8 +73,8 @@ def test_plan_comment_is_created_once_then_updated_in_place(
     assert github.comments_on(7) == [
         "\n".join(
             [
-                "<!-- cxsched-plan -->",
-                "## cxsched plan",
+                MARKER,
+                "## cxsched plan for tenant `production`",
                 "",
                 "Validation passed.",
                 "",
@@ -81,10 +83,6 @@ def test_plan_comment_is_created_once_then_updated_in_place(
                 "#### cxsched plan",
                 "",
                 "**1 to create**",
-                "",
-                "### Tenant `staging`",
-                "",
-                "No changes.",
                 "",
                 "On merge: a fresh plan, approval, then exactly that plan is applied.",
                 "",
@@ -102,12 +100,27 @@ def test_plan_comment_is_created_once_then_updated_in_place(
     assert "**1 to create**" not in body
 
 
+def test_each_tenant_keeps_its_own_comment(tmp_path: Path, github: GitHubStub) -> None:
+    write_plan(tmp_path, "production", "**1 to create**\n")
+    write_plan(tmp_path, "staging", "**2 to create**\n")
+    assert comment(tmp_path, github, "--plan", "success").stdout == (
+        "created comment 101 on pull request #7\n"
+    )
+    staging = ["pr-comment", "--tenant", "staging", "--pr", "7", "--validate", "success"]
+    done = gitops(tmp_path, github, *staging, "--plan", "success")
+    assert done.stdout == "created comment 102 on pull request #7\n"
+    first, second = github.comments_on(7)
+    assert ("**1 to create**" in first, "**2 to create**" in first) == (True, False)
+    assert second.startswith("<!-- cxsched-plan:staging -->\n## cxsched plan for tenant `staging`")
+    assert "**2 to create**" in second
+
+
 def test_the_marked_comment_is_found_past_the_first_page(
     tmp_path: Path, github: GitHubStub
 ) -> None:
     for n in range(150):
         github.answer("POST", f"/repos/{REPO}/issues/7/comments", {"body": f"review {n}"})
-    github.answer("POST", f"/repos/{REPO}/issues/7/comments", {"body": "<!-- cxsched-plan -->"})
+    github.answer("POST", f"/repos/{REPO}/issues/7/comments", {"body": MARKER})
     done = comment(tmp_path, github, "--plan", "success")
     assert done.stdout == "updated comment 251 on pull request #7\n"
     assert len(github.comments_on(7)) == 151
@@ -157,13 +170,13 @@ def test_a_fork_with_a_read_only_token_gets_the_text_in_the_job_summary(
             "skipped",
             "No plan was made: fix the findings annotated on the changed lines.",
         ),
-        ("success", "failure", "**The plan failed** for at least one tenant; see the run log."),
+        ("success", "failure", "**The plan failed**; see the run log."),
     ],
 )
 def test_a_failed_step_is_named_in_the_comment(
     tmp_path: Path, github: GitHubStub, validate: str, plan: str, line: str
 ) -> None:
-    args = ["pr-comment", "--pr", "7", "--validate", validate, "--plan", plan]
+    args = ["pr-comment", "--tenant", "t1", "--pr", "7", "--validate", validate, "--plan", plan]
     assert gitops(tmp_path, github, *args).returncode == 0
     [body] = github.comments_on(7)
     assert line in body.splitlines()

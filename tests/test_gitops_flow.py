@@ -1,26 +1,16 @@
-"""The schedule workflows' own steps, read from .github/workflows/ and run against the emulator.
+"""Our schedule workflows, run step by step against the emulator and a GitHub API stub.
 
-A small runner plays GitHub Actions for one job: it resolves each step's `env:` from a table of
-the expressions the workflows use (an expression it does not know fails the test), runs every
-`run:` script with bash in a copy of a schedules repository, keeps step and job outputs, the job
-summary and artifacts, and talks to a stub of the GitHub API. Each job starts from a fresh
-checkout (the test's own tree and interpreter stand in for the checkout, setup and install
-steps), so the only thing one job hands the next is an artifact, as on GitHub. So the
+The callers in .github/workflows/schedules-*.yml name, per tenant, a reusable workflow
+(cxsched-plan.yml, cxsched-apply.yml, cxsched-drift.yml) and its inputs; `support.runner` plays
+GitHub Actions for the called jobs, one at a time, in a copy of a schedules repository. So the
 pull-request comment, the reviewed plan and its apply audit, and the drift issue come from
 exactly the commands the workflows run.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
-import os
-import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +19,14 @@ import yaml
 
 from reconciler.emulator import Emulator
 from support.github import REPO, TOKEN, GitHubStub
+from support.runner import WORKFLOWS, Call, JobRun, Runner, calls, workflow_jobs
 
 pytestmark = pytest.mark.slow  # every step is a subprocess, as on a runner
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKFLOWS = ROOT / ".github" / "workflows"
-INSTALL = "python -m pip install --disable-pip-version-check ."
-TRACKED = {"schedules", "scripts"}  # what a checkout brings; everything else is a run's output
-PLAN = ("schedules-plan.yml", "plan")
-MERGE_PLAN = ("schedules-apply.yml", "plan")
-APPLY = ("schedules-apply.yml", "apply")
-DRIFT = ("schedules-drift.yml", "drift")
-STATUS = "steps.plan.outputs.status"
-ISSUE = "Open, update or close the drift issue"
+STATUS = "steps.drift.outputs.exit-code"
+ISSUE = "Drift check"
 RUNS = f"https://github.com/{REPO}/actions/runs"
+MARKER = "<!-- cxsched-plan:production -->"
 SCHEDULE = """\
 formatVersion: 1
 campaignId: c1
@@ -55,179 +39,6 @@ dialerSettings:
   callRate: {rate}
   capacityThreshold: 0.8
 """
-
-
-@dataclass
-class StepRun:
-    name: str
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@dataclass
-class JobRun:
-    result: str
-    steps: list[StepRun] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)  # "steps.<id>.outputs.<key>"
-    job_outputs: dict[str, str] = field(default_factory=dict)  # the job's `outputs:`, if set
-    summary: str = ""  # what this job appended to the job summary
-
-    def step(self, name: str) -> StepRun:
-        return next(s for s in self.steps if s.name == name)
-
-
-class Runner:
-    """Runs the jobs of the schedule workflows in `repo`, as GitHub Actions would."""
-
-    def __init__(self, repo: Path, context: dict[str, str], github: GitHubStub) -> None:
-        self.repo = repo
-        self.context = context
-        self.artifacts = repo.parent / "artifacts"
-        self.summary = repo.parent / "summary.md"
-        self.github = github
-        self.run_id = 4241
-
-    def start_run(self) -> None:
-        """A new workflow run: no artifacts, an empty summary, a new run id."""
-        for path in [self.artifacts, self.summary]:
-            if path.exists():
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-        self.run_id += 1
-        self.context["github.run_id"] = str(self.run_id)
-
-    def _checkout(self) -> None:
-        """A fresh checkout: the tracked files only, nothing an earlier job left behind."""
-        for path in self.repo.iterdir():
-            if path.name not in TRACKED:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-
-    def job(self, workflow: str, job_id: str, **matrix: object) -> JobRun:
-        job = workflow_jobs(workflow)[job_id]
-        context = {**self.context, **{f"matrix.{k}": str(v) for k, v in matrix.items()}}
-        self._checkout()
-        before = self.summary.read_text(encoding="utf-8") if self.summary.exists() else ""
-        run = JobRun("success")
-        for step in job["steps"]:
-            if not self._condition(step.get("if"), run.result == "failure"):
-                continue
-            done = self._step(step, context)
-            run.steps.append(done)
-            if done.returncode != 0:
-                run.result = "failure"
-        run.outputs = {k: v for k, v in context.items() if k.startswith("steps.")}
-        for key, expression in job.get("outputs", {}).items():
-            value = resolve(expression, context, missing="")
-            if value:  # the runner skips an empty output: it never overrides another's
-                run.job_outputs[key] = value
-        after = self.summary.read_text(encoding="utf-8") if self.summary.exists() else ""
-        run.summary = after[len(before) :]
-        return run
-
-    def _condition(self, expression: str | None, failed: bool) -> bool:
-        if expression is None:
-            return not failed
-        terms = expression.removeprefix("${{").removesuffix("}}").strip().split(" && ")
-        run = "always()" in terms or not failed
-        for term in terms:
-            found = re.fullmatch(r"hashFiles\('(.+)'\) != ''", term)
-            if found:
-                run = run and (self.repo / found[1]).exists()
-            elif term != "always()":
-                pytest.fail(f"the runner cannot evaluate `if: {expression}`")
-        return run
-
-    def _step(self, step: dict[str, Any], context: dict[str, str]) -> StepRun:
-        name = step.get("name", step.get("uses", ""))
-        uses = step.get("uses", "").split("@")[0]
-        if uses == "actions/upload-artifact":
-            return self._upload(name, step["with"], context)
-        if uses == "actions/download-artifact":
-            return self._download(name, step["with"], context)
-        if uses or step["run"] == INSTALL:
-            return StepRun(name, 0, "", "")  # checkout/setup/install: the test's tree and venv
-        return self._shell(name, step, context)
-
-    def _shell(self, name: str, step: dict[str, Any], context: dict[str, str]) -> StepRun:
-        outputs = self.repo.parent / "output.txt"
-        outputs.write_text("", encoding="utf-8")
-        env = {**self._base_env(), "GITHUB_OUTPUT": str(outputs)}
-        env.update({k: resolve(v, context) for k, v in step.get("env", {}).items()})
-        done = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=self.repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        for line in outputs.read_text(encoding="utf-8").splitlines():
-            key, _, value = line.partition("=")
-            context[f"steps.{step['id']}.outputs.{key}"] = value
-        return StepRun(name, done.returncode, done.stdout, done.stderr)
-
-    def _base_env(self) -> dict[str, str]:
-        return {
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "HOME": str(self.repo.parent),
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_ACTOR": "octocat",
-            "GITHUB_API_URL": self.github.url,
-            "GITHUB_REPOSITORY": REPO,
-            "GITHUB_RUN_ID": str(self.run_id),
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
-            "GITHUB_STEP_SUMMARY": str(self.summary),
-        }
-
-    def _upload(self, name: str, spec: dict[str, Any], context: dict[str, str]) -> StepRun:
-        target = self.artifacts / resolve(spec["name"], context)
-        found = [self.repo / p for p in spec["path"].split() if (self.repo / p).exists()]
-        for path in found:
-            copy = shutil.copytree if path.is_dir() else shutil.copy2
-            target.mkdir(parents=True, exist_ok=True)
-            copy(path, target / path.name)
-        missing = not found and spec.get("if-no-files-found") == "error"
-        return StepRun(name, int(missing), "", "no files found" if missing else "")
-
-    def _download(self, name: str, spec: dict[str, Any], context: dict[str, str]) -> StepRun:
-        if "name" in spec:  # one artifact, its files straight into `path` (default: workspace)
-            source = self.artifacts / resolve(spec["name"], context)
-            if not source.is_dir():
-                return StepRun(name, 1, "", f"Artifact not found for name: {source.name}")
-            shutil.copytree(source, self.repo / spec.get("path", "."), dirs_exist_ok=True)
-            return StepRun(name, 0, "", "")
-        names = sorted(p.name for p in self.artifacts.glob("*")) if self.artifacts.exists() else []
-        for artifact in fnmatch.filter(names, spec["pattern"]):
-            shutil.copytree(self.artifacts / artifact, self.repo / spec["path"] / artifact)
-        return StepRun(name, 0, "", "")
-
-
-def workflow_jobs(name: str) -> dict[str, Any]:
-    jobs = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))["jobs"]
-    assert isinstance(jobs, dict)
-    return jobs
-
-
-def tenants(workflow: str, job_id: str) -> list[dict[str, Any]]:
-    entries = workflow_jobs(workflow)[job_id]["strategy"]["matrix"]["include"]
-    assert isinstance(entries, list)
-    return entries
-
-
-def resolve(text: str, context: dict[str, str], missing: str | None = None) -> str:
-    """`text` with its expressions replaced; an unknown one fails the test unless `missing`."""
-
-    def lookup(found: re.Match[str]) -> str:
-        if found[1] in context:
-            return context[found[1]]
-        if missing is None:
-            pytest.fail(f"the runner does not know the expression ${{{{ {found[1]} }}}}")
-        return missing
-
-    return re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lookup, str(text))
 
 
 @pytest.fixture
@@ -245,8 +56,6 @@ def emu(emulator_factory: Callable[..., Emulator]) -> Emulator:
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     (root / "schedules" / "c1").mkdir(parents=True)
-    (root / "scripts").mkdir()
-    shutil.copy2(ROOT / "scripts" / "gitops.py", root / "scripts" / "gitops.py")
     write_schedule(root, rate=10)
     return root
 
@@ -277,23 +86,32 @@ def context_for(emu: Emulator, *, fork: bool) -> dict[str, str]:
         "github.event.pull_request.number": "7",
         "github.event.pull_request.head.sha": "fedcba9876543210fedcba9876543210fedcba98",
         "github.event.pull_request.head.repo.full_name != github.repository": str(fork).lower(),
+        "github.event.pull_request.number || github.ref": "7",
     }
+
+
+def the_call(caller: str, job_id: str) -> Call:
+    """Our caller's one call (one tenant) of a reusable workflow."""
+    [call] = calls(WORKFLOWS / caller, job_id)
+    assert call.inputs["tenant"] == "production"
+    return call
 
 
 def pull_request(runner: Runner, *, fork: bool) -> dict[str, JobRun]:
     """The plan workflow's jobs in their order; a fork's plan job is skipped by its `if`."""
+    call = the_call("schedules-plan.yml", "plan")
+    assert call.workflow == "cxsched-plan.yml"
     runner.start_run()
-    jobs = {"validate": runner.job("schedules-plan.yml", "validate")}
+    jobs = {"validate": runner.job(call, "validate")}
     runner.context["needs.validate.result"] = jobs["validate"].result
     same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
-    assert workflow_jobs("schedules-plan.yml")["plan"]["if"] == same_repo
+    assert workflow_jobs(call.workflow)["plan"]["if"] == same_repo
     plan_result = "skipped"
     if not fork and jobs["validate"].result == "success":
-        runs = [runner.job("schedules-plan.yml", "plan", **t) for t in tenants(*PLAN)]
-        plan_result = "failure" if any(r.result == "failure" for r in runs) else "success"
-        jobs["plan"] = runs[0]
+        jobs["plan"] = runner.job(call, "plan")
+        plan_result = jobs["plan"].result
     runner.context["needs.plan.result"] = plan_result
-    jobs["comment"] = runner.job("schedules-plan.yml", "comment")
+    jobs["comment"] = runner.job(call, "comment")
     return jobs
 
 
@@ -316,12 +134,18 @@ def test_a_pull_request_gets_one_plan_comment_that_the_next_push_updates(
     assert "Weekday renewals" in plan_md
     assert (runner.artifacts / "plan-production" / "plan.json").is_file()
     [first] = github.comments_on(7)
-    assert first.startswith("<!-- cxsched-plan -->\n## cxsched plan\n\nValidation passed.\n")
+    assert first.startswith(
+        f"{MARKER}\n## cxsched plan for tenant `production`\n\nValidation passed.\n"
+    )
     nested = plan_md.strip().replace("## cxsched plan", "#### cxsched plan", 1)
     assert f"### Tenant `production`\n\n{nested}\n" in first
     summary = runner.summary.read_text(encoding="utf-8")
     assert summary == f"## Plan for tenant production\n\n{nested}\n\n"
     assert emu.schedules("c1") == []  # a plan never writes
+    plan_step = jobs["plan"].step("Plan")
+    assert plan_step.stdout == f"appended {len(summary)} characters to the job summary\n"
+    assert jobs["plan"].outputs["steps.plan.outputs.exit-code"] == "2"
+    assert jobs["plan"].outputs["steps.plan.outputs.changes"] == "true"
 
     write_schedule(repo, rate=12)
     again = pull_request(runner, fork=False)
@@ -361,16 +185,16 @@ def test_an_invalid_schedule_stops_before_the_tenant_and_the_comment_says_so(
 def merge(runner: Runner, between: Callable[[], object] | None = None) -> dict[str, JobRun]:
     """The apply workflow's jobs in their order; `between` runs after the plan job, where the
     reviewers approve. The apply job runs only when the plan job's `changes` output says so."""
-    [tenant] = tenants(*MERGE_PLAN)
-    assert tenants(*APPLY) == [tenant]
+    call = the_call("schedules-apply.yml", "apply")
+    assert call.workflow == "cxsched-apply.yml"
     runner.start_run()
-    jobs = {"plan": runner.job(*MERGE_PLAN, **tenant)}
+    jobs = {"plan": runner.job(call, "plan")}
     if between is not None:
         between()
-    apply_job = workflow_jobs(APPLY[0])["apply"]
+    apply_job = workflow_jobs(call.workflow)["apply"]
     assert (apply_job["needs"], apply_job["if"]) == ("plan", "needs.plan.outputs.changes == 'true'")
     if jobs["plan"].result == "success" and jobs["plan"].job_outputs.get("changes") == "true":
-        jobs["apply"] = runner.job(*APPLY, **tenant)
+        jobs["apply"] = runner.job(call, "apply")
     return jobs
 
 
@@ -392,7 +216,15 @@ def test_a_merge_applies_the_reviewed_plan_and_leaves_an_audit_trail(
     [live] = emu.schedules("c1")
     assert live["name"] == "Weekday renewals"
     kept = runner.artifacts / "audit-production-4242-1"
-    assert sorted(p.name for p in kept.iterdir()) == ["apply.txt", "audit", "plan.json", "plan.md"]
+    assert sorted(p.name for p in kept.iterdir()) == [
+        "apply.txt",
+        "audit",
+        "audit.txt",
+        "plan.json",
+        "plan.md",
+    ]
+    assert job.job_outputs["audit-head"].startswith("sha256:")
+    assert json.loads(trail_end(kept))["hash"] == job.job_outputs["audit-head"]
     assert (kept / "plan.json").read_bytes() == (handed / "plan.json").read_bytes()
     trail = (kept / "audit" / "trail.jsonl").read_text(encoding="utf-8").splitlines()
     assert trail[0] == (handed / "audit" / "trail.jsonl").read_text(encoding="utf-8").strip()
@@ -422,7 +254,7 @@ def test_a_merge_with_nothing_to_do_skips_the_apply_and_asks_no_reviewer(
     runner = Runner(repo, context_for(emu, fork=False), github)
     jobs = merge(runner)
     assert list(jobs) == ["plan"]
-    assert (jobs["plan"].result, jobs["plan"].job_outputs) == ("success", {})
+    assert (jobs["plan"].result, jobs["plan"].job_outputs) == ("success", {"changes": "false"})
     assert "No changes" in jobs["plan"].summary
     assert {label for label, _ in emu.counters()} == {  # reads only
         "POST /oauth/token",
@@ -440,7 +272,8 @@ def test_a_failing_plan_fails_the_plan_job_and_applies_nothing(
     assert list(jobs) == ["plan"]
     assert jobs["plan"].result == "failure"
     assert jobs["plan"].step("Plan").returncode == 1
-    assert jobs["plan"].job_outputs == {}
+    assert jobs["plan"].job_outputs == {"changes": "false"}
+    assert jobs["plan"].outputs["steps.plan.outputs.exit-code"] == "1"
     assert emu.schedules("c1") == []
 
 
@@ -456,11 +289,8 @@ def test_a_tenant_edit_after_the_reviewed_plan_is_a_conflict_not_overwritten(
     job = jobs["apply"]
     assert job.result == "failure"
     assert job.step("Apply").returncode == 1
-    assert [s.name for s in job.steps][-3:] == [
-        "Audit trail",
-        "Job summary",
-        "Upload the plan and the audit trail",
-    ]
+    assert [s.name for s in job.steps][-2:] == ["Apply", "Upload the plan and the audit trail"]
+    assert job.outputs["steps.apply.outputs.exit-code"] == "1"
     assert emu.schedules("c1")[0]["dialerSettings"]["callRate"] == 5  # the edit survives
     assert "c1/Weekday renewals: CONFLICT: c1/Weekday renewals changed on the tenant" in (
         job.summary
@@ -474,9 +304,19 @@ def test_a_tenant_edit_after_the_reviewed_plan_is_a_conflict_not_overwritten(
 
 
 def drift(runner: Runner) -> JobRun:
-    [tenant] = tenants(*DRIFT)
+    call = the_call("schedules-drift.yml", "drift")
+    assert call.workflow == "cxsched-drift.yml"
     runner.start_run()
-    return runner.job(*DRIFT, **tenant)
+    return runner.job(call, "drift")
+
+
+def said(job: JobRun, step: str) -> str:
+    """The last line a step printed: what it did on GitHub."""
+    return job.step(step).stdout.splitlines()[-1]
+
+
+def trail_end(folder: Path) -> str:
+    return (folder / "audit" / "trail.jsonl").read_text(encoding="utf-8").splitlines()[-1]
 
 
 def test_drift_opens_one_issue_updates_it_and_closes_it_after_reapply(
@@ -490,18 +330,19 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_after_reapply(
     first = drift(runner)
     assert first.outputs[STATUS] == "2"
     assert first.result == "success"
-    assert first.step(ISSUE).stdout == "opened drift issue #101 of tenant production\n"
+    assert said(first, ISSUE) == "opened drift issue #101 of tenant production"
+    assert first.job_outputs == {"changes": "true"}
     plan_md = (runner.artifacts / "drift-production" / "plan.md").read_text(encoding="utf-8")
     nested = plan_md.strip().replace("## cxsched plan", "#### cxsched plan", 1)
     assert f"\n\n{nested}\n\n" in github.issues[101]["body"]
     assert f"Full plan: [plan.json]({RUNS}/4242)" in plan_md
-    assert drift(runner).step(ISSUE).stdout == "updated drift issue #101 of tenant production\n"
+    assert said(drift(runner), ISSUE) == "updated drift issue #101 of tenant production"
     assert [i["state"] for i in github.issues.values()] == ["open"]
 
     assert merge(runner)["apply"].result == "success"  # re-apply (workflow_dispatch)
     healed = drift(runner)
     assert healed.outputs[STATUS] == "0"
-    assert healed.step(ISSUE).stdout == "closed drift issue #101 of tenant production\n"
+    assert said(healed, ISSUE) == "closed drift issue #101 of tenant production"
     assert github.issues[101]["state"] == "closed"
     no_secret_anywhere(runner, emu, first, healed)
 
@@ -514,5 +355,7 @@ def test_a_failing_drift_plan_fails_the_job_and_leaves_the_issue(
     job = drift(runner)
     assert job.outputs[STATUS] == "1"
     assert job.result == "failure"
-    assert job.step(ISSUE).stderr.startswith("error: the drift plan for tenant production failed")
+    last = job.step(ISSUE).stderr.splitlines()[-1]
+    assert last.startswith("error: the drift plan for tenant production failed (exit 1)")
+    assert "upload" in [s.name.split()[0].lower() for s in job.steps][-1]  # always uploaded
     assert github.requests == []

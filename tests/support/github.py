@@ -1,4 +1,4 @@
-"""A stateful stand-in for the part of the GitHub REST API that scripts/gitops.py uses.
+"""A stateful stand-in for the part of the GitHub REST API that reconciler.gitops uses.
 
 It serves pull-request comments and issues on 127.0.0.1 from a thread, remembers them, checks
 the bearer token, pages lists like GitHub (`per_page`, `page`) and can refuse writes with 403

@@ -1,15 +1,12 @@
-#!/usr/bin/env python3
-"""GitHub glue for the cxsched workflows; every workflow step calls `cxsched` or this script.
+"""The GitHub side of the cxsched workflows: the plan comment, the job summary, the drift issue.
 
-Subcommands:
-  pr-comment   create, or update in place, the ONE pull-request comment that carries the plans
-               (found by its hidden marker `<!-- cxsched-plan -->`)
-  summary      append plans and audit trails to the job summary ($GITHUB_STEP_SUMMARY)
-  drift-issue  open, update or close the one issue labelled `drift` of a tenant
+  pull-request comment  create, or update in place, the ONE comment per tenant that carries the
+                        plan (found by its hidden marker `<!-- cxsched-plan:<tenant> -->`)
+  job summary           append plans and audit trails to $GITHUB_STEP_SUMMARY
+  drift issue           open, update or close the one issue labelled `drift` of a tenant
 
 It talks to the GitHub REST API at $GITHUB_API_URL (https://api.github.com when unset) as
-$GITHUB_TOKEN, for the repository $GITHUB_REPOSITORY. Standard library only, so it runs on a
-runner's own Python. Exit codes: 0 done, 1 failure (one line on stderr), 2 bad usage.
+$GITHUB_TOKEN, for the repository $GITHUB_REPOSITORY, with the standard library only.
 
 Errors:
     GitopsError          an expected failure: the message says what and what to do next
@@ -18,11 +15,9 @@ Errors:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -30,23 +25,22 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "COMMENT_MARKER",
     "DRIFT_LABEL",
     "GitHub",
     "GitHubError",
     "GitopsError",
     "append_summary",
     "comment_body",
+    "comment_marker",
     "drift_body",
     "drift_marker",
-    "main",
     "read_plans",
+    "run_url",
     "summary_text",
     "sync_drift_issue",
     "upsert_comment",
 ]
 
-COMMENT_MARKER = "<!-- cxsched-plan -->"
 DRIFT_LABEL = "drift"
 _COMMENT_LIMIT = 60_000  # GitHub refuses comment and issue bodies over 65,536 characters
 _SUMMARY_LIMIT = 900_000  # a step summary holds at most 1 MiB
@@ -131,11 +125,24 @@ def _error_detail(exc: urllib.error.HTTPError) -> str:
     return f"{message or exc.reason}{hint}"
 
 
+def comment_marker(tenant: str) -> str:
+    """The hidden marker that tells a tenant's plan comment from every other comment."""
+    return f"<!-- cxsched-plan:{tenant} -->"
+
+
 def comment_body(
-    *, fork: bool, validate: str, plan: str, plans: dict[str, str], run_url: str, commit: str
+    *,
+    tenant: str,
+    fork: bool,
+    validate: str,
+    plan: str,
+    plans: dict[str, str],
+    run_url: str,
+    commit: str,
 ) -> str:
-    """The pull-request comment: validation result, then one section per tenant plan."""
-    parts = [COMMENT_MARKER, "## cxsched plan", "", f"Validation {_word(validate)}."]
+    """A tenant's pull-request comment: validation result, then the tenant's plan."""
+    head = [comment_marker(tenant), f"## cxsched plan for tenant `{tenant}`", ""]
+    parts = [*head, f"Validation {_word(validate)}."]
     if fork:
         parts.append(
             "This pull request comes from a fork, which gets no secrets, so it was validated "
@@ -153,7 +160,7 @@ def comment_body(
 def _plan_sections(plan: str, plans: dict[str, str]) -> list[str]:
     sections: list[str] = []
     if plan != "success":
-        sections.append(f"\n**The plan {_word(plan)}** for at least one tenant; see the run log.")
+        sections.append(f"\n**The plan {_word(plan)}**; see the run log.")
     for tenant, text in sorted(plans.items()):
         sections += ["", f"### Tenant `{tenant}`", "", _nested(text.strip())]
     if plans:
@@ -190,10 +197,11 @@ def read_plans(folder: Path) -> dict[str, str]:
     return {p.parent.name.removeprefix("plan-"): p.read_text(encoding="utf-8") for p in found}
 
 
-def upsert_comment(github: GitHub, pr: int, body: str) -> str:
-    """Update the marked comment of pull request `pr`, or create it; says which."""
+def upsert_comment(github: GitHub, pr: int, tenant: str, body: str) -> str:
+    """Update the tenant's marked comment of pull request `pr`, or create it; says which."""
+    marker = comment_marker(tenant)
     for comment in github.pages(f"/repos/{github.repo}/issues/{pr}/comments"):
-        if COMMENT_MARKER in (comment.get("body") or ""):
+        if marker in (comment.get("body") or ""):
             github.call(
                 "PATCH", f"/repos/{github.repo}/issues/comments/{comment['id']}", {"body": body}
             )
@@ -286,74 +294,9 @@ def append_summary(text: str) -> str:
     return f"appended {len(text)} characters to the job summary"
 
 
-def _run_url() -> str:
+def run_url() -> str:
+    """The link to this workflow run, from the runner's environment (empty outside one)."""
     server, repo, run = (
         os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
     )
     return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else ""
-
-
-def _cmd_pr_comment(args: argparse.Namespace) -> str:
-    fork = args.fork == "true"
-    body = comment_body(
-        fork=fork,
-        validate=args.validate,
-        plan=args.plan,
-        plans={} if fork else read_plans(Path(args.plans)),
-        run_url=_run_url(),
-        commit=args.commit,
-    )
-    try:
-        return upsert_comment(GitHub.from_env(), args.pr, body)
-    except GitHubError as exc:
-        if not (fork and exc.status == 403):
-            raise
-        # A fork's pull request gets a read-only token unless the repository allows more.
-        print(f"::warning::cannot comment on a fork's pull request (read-only token): {exc}")
-    return append_summary(body)
-
-
-def _cmd_summary(args: argparse.Namespace) -> str:
-    return append_summary(summary_text(args.title, args.files))
-
-
-def _cmd_drift_issue(args: argparse.Namespace) -> str:
-    plan = Path(args.plan).read_text(encoding="utf-8") if Path(args.plan).is_file() else ""
-    return sync_drift_issue(GitHub.from_env(), args.tenant, args.status, plan, _run_url())
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gitops.py", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    pr = sub.add_parser("pr-comment", help="create or update the pull request's plan comment")
-    pr.add_argument("--pr", type=int, required=True, help="pull request number")
-    pr.add_argument("--fork", choices=("true", "false"), default="false")
-    pr.add_argument("--validate", default="", help="result of the validate job")
-    pr.add_argument("--plan", default="", help="result of the plan job")
-    pr.add_argument("--plans", default="plans", help="folder of plan-<tenant>/plan.md")
-    pr.add_argument("--commit", default="", help="the pull request's head commit")
-    pr.set_defaults(handler=_cmd_pr_comment)
-    summary = sub.add_parser("summary", help="append files to the job summary")
-    summary.add_argument("--title", required=True)
-    summary.add_argument("files", nargs="+", help=".md files verbatim, others as text")
-    summary.set_defaults(handler=_cmd_summary)
-    drift = sub.add_parser("drift-issue", help="open, update or close the drift issue")
-    drift.add_argument("--tenant", required=True)
-    drift.add_argument("--status", type=int, required=True, help="exit code of plan")
-    drift.add_argument("--plan", default="plan.md", help="the markdown plan")
-    drift.set_defaults(handler=_cmd_drift_issue)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        print(args.handler(args))
-    except (GitopsError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
