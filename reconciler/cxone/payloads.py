@@ -1,12 +1,13 @@
 """The JSON shapes of the contract: request bodies out, domain records in.
 
-Every function here is pure. Readers raise `MalformedPayload` when a required field is missing
-or has the wrong type; the client turns that into an `OtherApiError` naming the call.
+Every function here is pure. Readers raise `MalformedPayload` when a required field is missing,
+has the wrong type or is a number that is not finite; the client turns that into an `OtherApiError` naming the call.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict, TypeVar, cast, get_args
 
@@ -157,7 +158,13 @@ def _number(body: Mapping[str, Any], name: str) -> float:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MalformedPayload(f"field {name!r} is missing or not a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise MalformedPayload(f"field {name!r} is not a finite number")
+    return number
 
 
 def _list(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
