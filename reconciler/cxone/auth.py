@@ -4,8 +4,8 @@ The token request is form-encoded and goes through the same paced, retried trans
 other call. A token is renewed 60 s before `expires_in` runs out (at half its life when it lives
 60 s or less); only one thread renews at a time, the others wait and reuse its token. A caller
 whose token was refused hands it back with `invalidate`, so 16 threads refused together still
-cause one renewal. The token and the secret are held as `Secret`s and never logged; the text of a refusal goes
-through the transport's sanitizer, which redacts the secret in every encoding.
+cause one renewal. The token and the secret are held as `Secret`s and never logged; the text
+of a refusal goes through the transport's sanitizer, which redacts the secret in every encoding.
 """
 
 from __future__ import annotations

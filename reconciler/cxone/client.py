@@ -27,13 +27,13 @@ from reconciler.api.protocol import AnalyticsBucket, AnalyticsQuery, CallCounts,
 from reconciler.cxone import endpoints, payloads
 from reconciler.cxone.auth import TokenSource
 from reconciler.cxone.errors import ApiError, OtherApiError, OutcomeUnknownError, api_error
+from reconciler.cxone.limits import Limits
 from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import RetryPolicy
 from reconciler.cxone.settings import Settings
-from reconciler.cxone.limits import Limits
 from reconciler.cxone.transport import Call, Reply, Transport, json_body
-from reconciler.util.sanitize import Sanitizer
 from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.util.sanitize import Sanitizer
 
 __all__ = ["MAX_PAGES", "CxoneClient"]
 

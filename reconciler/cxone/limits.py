@@ -16,6 +16,7 @@ it into an API error naming the call and the setting to change. Connections are 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from dataclasses import dataclass
@@ -98,10 +99,8 @@ class Watch:
                 return
             sock = conn.sock
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 def read_body(response: requests.Response, limits: Limits, watch: Watch) -> bytes:

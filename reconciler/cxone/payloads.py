@@ -1,7 +1,8 @@
 """The JSON shapes of the contract: request bodies out, domain records in.
 
 Every function here is pure. Readers raise `MalformedPayload` when a required field is missing,
-has the wrong type or is a number that is not finite; the client turns that into an `OtherApiError` naming the call.
+has the wrong type or is a number that is not finite; the client turns that into an
+`OtherApiError` naming the call.
 """
 
 from __future__ import annotations

@@ -64,8 +64,8 @@ _ASSIGNED = re.compile(
 def strip_controls(text: str) -> str:
     """`text` on one line without escape sequences, control characters or workflow commands."""
     lines = []
-    for line in text.splitlines():
-        line = _BLANK.sub(" ", _CONTROL.sub("", _ESCAPE.sub("", line))).strip()
+    for raw in text.splitlines():
+        line = _BLANK.sub(" ", _CONTROL.sub("", _ESCAPE.sub("", raw))).strip()
         if line and not line.startswith("::"):
             lines.append(line)
     joined = " ".join(lines)
