@@ -22,7 +22,15 @@ MAX_DIGITS = 40
 
 
 class UnsafeJson(ValueError):
-    """The text is not JSON this program accepts; the message says why."""
+    """The text is not JSON this program accepts; the message says why.
+
+    A syntax error also has its 1-based `line` and `column` (0 otherwise).
+    """
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
 
 
 def _constant(name: str) -> Any:
@@ -49,9 +57,7 @@ def loads(text: str | bytes) -> Any:
     except UnsafeJson:
         raise
     except json.JSONDecodeError as exc:
-        raise UnsafeJson(
-            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
+        raise UnsafeJson(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise UnsafeJson(f"it is nested deeper than {MAX_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
