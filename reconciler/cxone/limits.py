@@ -72,6 +72,7 @@ class Watch:
     def __init__(self, seconds: float) -> None:
         self.expired = False
         self._conn: _Watched | None = None
+        self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
@@ -85,19 +86,19 @@ class Watch:
         self._timer.cancel()
         _CURRENT.watch = None
         with self._lock:
-            self._conn = None
+            self._conn = self._sock = None
 
     def attach(self, conn: _Watched) -> None:
+        """Watch the socket `conn` just sent on (kept even if `conn` lets go of it)."""
         with self._lock:
-            self._conn = conn
+            self._conn, self._sock = conn, conn.sock
 
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
-            conn = self._conn
+            conn, sock = self._conn, self._sock
             if conn is None or conn.cxsched_watch is not self:
-                return
-            sock = conn.sock
+                return  # done, or the connection already serves another send
             if sock is not None:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
@@ -141,9 +142,9 @@ class _Watched(HTTPConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:
         watch: Watch | None = getattr(_CURRENT, "watch", None)
         self.cxsched_watch = watch
+        super().request(*args, **kwargs)
         if watch is not None:
             watch.attach(self)
-        super().request(*args, **kwargs)
 
 
 class _WatchedTls(_Watched, HTTPSConnection):

@@ -156,7 +156,8 @@ class Transport:
                     raise
                 body = read_body(response, limits, watch)
         except Exceeded as exc:
-            self._record(call, exc.status or "error", began, attempt, f"over the {exc.bound} limit")
+            shown = "" if exc.status is None else f"HTTP {exc.status}, "
+            self._record(call, "error", began, attempt, f"{shown}over the {exc.bound} limit")
             raise _over_limit(call, attempt, exc, limits) from None
         except requests.RequestException as exc:
             self._record(call, "error", began, attempt, type(exc).__name__)

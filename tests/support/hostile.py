@@ -33,7 +33,8 @@ class Request:
 @dataclass(frozen=True)
 class Answer:
     """A response; `drip` > 0 sends the body `chunk` bytes at a time with that many seconds
-    between chunks. `length` overrides Content-Length (None: the body's length)."""
+    between chunks. `length` overrides Content-Length (None: the body's length; -1: none, the
+    body ends when the connection closes)."""
 
     status: int = 200
     body: bytes = b""
@@ -62,7 +63,7 @@ class HostileProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, *args: Any) -> None:
                 return
 
             def _handle(self) -> None:
@@ -99,10 +100,10 @@ class HostileProxy:
         with self._lock:
             self.seen.append(request)
             for rule in self.rules:
-                if rule.method == request.method and bare.startswith(rule.path):
-                    if rule.used < rule.times:
-                        rule.used += 1
-                        return rule
+                matches = rule.method == request.method and bare.startswith(rule.path)
+                if matches and rule.used < rule.times:
+                    rule.used += 1
+                    return rule
         return None
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
@@ -121,7 +122,8 @@ class HostileProxy:
         for name, value in answer.headers.items():
             handler.send_header(name, value)
         size = len(answer.body) if answer.length is None else answer.length
-        handler.send_header("Content-Length", str(size))
+        if size >= 0:
+            handler.send_header("Content-Length", str(size))
         handler.send_header("Connection", "close")
         handler.end_headers()
         try:
