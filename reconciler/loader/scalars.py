@@ -44,7 +44,8 @@ def _int(text: str, base: int = 10) -> int:
 
 
 def _finite(text: str) -> float:
-    number = float(text)
+    spelled = text.strip().lower().lstrip("+-") in (".inf", ".nan")  # YAML's own spellings
+    number = math.nan if spelled else float(text)
     if not math.isfinite(number):
         message = (
             f"{text.strip()!r} is not a finite number; JSON and the API have no NaN or infinity: "
