@@ -334,3 +334,16 @@ def test_a_nan_capacity_cannot_switch_the_limit_check_off(proxy: HostileProxy, r
     assert result.exit_code == 1
     assert "it holds NaN, which JSON does not allow" in result.stderr
     assert not [r for r in proxy.seen if r.method == "POST" and r.path.startswith(LIST)]
+
+
+def test_an_id_with_escape_sequences_is_refused_not_shown(proxy: HostileProxy, run: Run) -> None:
+    schedule = {"id": "\x1b]8;;http://evil.example\x07x", "etag": "1", "name": "Evenings"}
+    proxy.answer("GET", LIST, Answer(200, _json({"schedules": [schedule]})))
+    result = run("plan", "schedules")
+    assert result.exit_code == 1
+    assert _error(result) == (
+        "error: GET /api/v2/campaigns/c1/schedules answered HTTP 200 after 1 attempt: field "
+        "'id' is not an identifier (printable ASCII, at most 256). Run again with -v to see "
+        "each request; report the call if it persists.\n"
+    )
+    _assert_clean(result.stdout + result.stderr)
