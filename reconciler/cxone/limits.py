@@ -26,6 +26,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager, ProxyManager
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -159,10 +160,19 @@ class _TlsPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedTls
 
 
+_WATCHED_POOLS = {"http": _Pool, "https": _TlsPool}
+
+
 class _Adapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TlsPool}
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, ProxyManager):  # not SOCKS, whose connections differ
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
 
 
 def adapter(pool_maxsize: int) -> HTTPAdapter:
