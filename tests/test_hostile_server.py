@@ -10,6 +10,7 @@ Infinity, overflowing or huge numbers and deep nesting.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -347,3 +348,13 @@ def test_an_id_with_escape_sequences_is_refused_not_shown(proxy: HostileProxy, r
         "each request; report the call if it persists.\n"
     )
     _assert_clean(result.stdout + result.stderr)
+
+
+def test_a_compressed_bomb_counts_decoded_bytes(proxy: HostileProxy, run: Run) -> None:
+    bomb = gzip.compress(b'{"schedules": [], "pad": "' + b"0" * 50_000_000 + b'"}', 9)
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    proxy.answer("GET", LIST, Answer(200, bomb, headers))
+    result = run("plan", "--max-response-mb", "1", "schedules")
+    assert len(bomb) < 100_000
+    assert result.exit_code == 1
+    assert "the answer is larger than the 1,048,576-byte limit per call" in _error(result)
