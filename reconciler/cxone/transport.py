@@ -134,31 +134,12 @@ class Transport:
     ) -> tuple[requests.Response | None, bytes, requests.RequestException | None]:
         self._pacer.acquire()
         began = time.perf_counter()
-        limits = self.limits
-        connect, read = self._timeouts
         try:
-            with Watch(limits.deadline) as watch:
-                try:
-                    response = self._session.request(
-                        call.endpoint.method,
-                        self.base_url + call.path,
-                        params=call.params,
-                        json=call.json,
-                        data=call.data,
-                        headers=dict(call.headers),
-                        timeout=(connect, min(read, limits.deadline)),
-                        allow_redirects=False,
-                        stream=True,
-                    )
-                except requests.RequestException:
-                    if watch.expired:
-                        raise Exceeded("deadline", None) from None
-                    raise
-                body = read_body(response, limits, watch)
+            response, body = self._exchange(call)
         except Exceeded as exc:
             shown = "" if exc.status is None else f"HTTP {exc.status}, "
             self._record(call, "error", began, attempt, f"{shown}over the {exc.bound} limit")
-            raise _over_limit(call, attempt, exc, limits) from None
+            raise _over_limit(call, attempt, exc, self.limits) from None
         except requests.RequestException as exc:
             self._record(call, "error", began, attempt, type(exc).__name__)
             if not call.idempotent and not never_sent(exc):
@@ -166,6 +147,29 @@ class Transport:
             return None, b"", exc
         self._record(call, response.status_code, began, attempt)
         return response, body, None
+
+    def _exchange(self, call: Call) -> tuple[requests.Response, bytes]:
+        """One request and its whole answer within `limits`; `Exceeded` past one of them."""
+        limits = self.limits
+        connect, read = self._timeouts
+        with Watch(limits.deadline) as watch:
+            try:
+                response = self._session.request(
+                    call.endpoint.method,
+                    self.base_url + call.path,
+                    params=call.params,
+                    json=call.json,
+                    data=call.data,
+                    headers=dict(call.headers),
+                    timeout=(connect, min(read, limits.deadline)),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except requests.RequestException:
+                if watch.expired:  # the watch cut the socket while waiting for the answer
+                    raise Exceeded("deadline", None) from None
+                raise
+            return response, read_body(response, limits, watch)
 
     def _record(
         self, call: Call, status: int | str, began: float, attempt: int, why: str = ""
