@@ -358,3 +358,18 @@ def test_a_compressed_bomb_counts_decoded_bytes(proxy: HostileProxy, run: Run) -
     assert len(bomb) < 100_000
     assert result.exit_code == 1
     assert "the answer is larger than the 1,048,576-byte limit per call" in _error(result)
+
+
+def test_a_live_name_cannot_hide_text_or_forge_commands_in_the_plan(
+    proxy: HostileProxy, run: Run
+) -> None:
+    name = "Promo\x9b2J\u202eevil\n::error file=a.yaml::forged\x1b[31m"
+    schedule = {"id": "s-1", "etag": "1", "name": name, "timeZone": "UTC"}
+    proxy.answer("GET", LIST, Answer(200, _json({"schedules": [schedule]})))
+    for fmt in ("text", "markdown"):
+        result = run("plan", "--format", fmt, "schedules")
+        assert result.exit_code == 0, result.stderr
+        assert "s-1" in result.stdout
+        assert not any(ch in result.stdout for ch in "\x9b\u202e\x1b")
+        assert "u009b2J" in result.stdout and "u202eevil" in result.stdout
+        assert not any(line.lstrip().startswith("::") for line in result.stdout.splitlines())
