@@ -3,7 +3,9 @@
 Subcommands live one per module in `reconciler.commands` and are imported only when used, so
 `cxsched validate` does not pay for the HTTP client or the emulator. Exit codes: 0 success (no
 changes), 1 expected failure (invalid input, API failure, conflict), 2 success with changes
-pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted.
+pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted. Output into a pipe whose
+reader has gone (`cxsched audit show | head -1`) ends the command quietly with exit 1, as
+Python's documentation recommends, never with a traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 import sys
 from typing import Any
 
@@ -59,6 +62,9 @@ class _LazyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: say so plainly, without a wall of traceback
@@ -73,13 +79,21 @@ class _LazyGroup(click.Group):
             ctx.exit(3)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (an in-process runner)
+        pass
+
+
 def _module_exists(module: str) -> bool:
     return importlib.util.find_spec(f"{_PACKAGE}.{module}") is not None
 
 
 def _debug() -> bool:
-    import os
-
     return os.environ.get("CXSCHED_DEBUG", "") not in ("", "0")
 
 

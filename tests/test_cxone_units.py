@@ -98,7 +98,7 @@ def test_retry_after_is_honoured_for_429_and_503_only_and_capped() -> None:
 def test_parse_retry_after_reads_seconds_and_http_dates() -> None:
     now = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after(" 5 ", now) == 5.0
-    assert parse_retry_after("-3", now) == 0.0
+    assert parse_retry_after("-3", now) is None
     assert parse_retry_after("Fri, 27 Nov 2026 12:00:07 GMT", now) == 7.0
     assert parse_retry_after("Fri, 27 Nov 2026 11:00:00 GMT", now) == 0.0
     assert parse_retry_after("tomorrow", now) is None

@@ -6,7 +6,9 @@ and blackouts. Date-times are rendered as UTC instants (`2027-01-04T13:00:00Z`) 
 live rows of the same schedule are identical; windows are sorted by (zone, start, end,
 enabled), blackouts by (start, end, reason), rows by (campaign, name, id). CSV has a header row
 and joins list cells with "; " (a window "08:00-21:00 America/New_York", a disabled one with
-" (disabled)"; a blackout "START/END reason"); JSON is a list of objects.
+" (disabled)"; a blackout "START/END reason"); JSON is a list of objects. A CSV cell that starts
+with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote, as OWASP
+recommends, so a spreadsheet never runs a schedule name such as `=HYPERLINK(...)` as a formula.
 
 Errors: `reconciler.errors.InputError` for a date-time that cannot be read.
 """
@@ -129,10 +131,17 @@ def _csv(rows: list[ScheduleRow]) -> str:
     for r in rows:
         windows = "; ".join(_window_cell(w) for w in r.windows)
         blackouts = "; ".join(f"{b['startTime']}/{b['endTime']} {b['reason']}" for b in r.blackouts)
-        writer.writerow(
-            [r.campaign, r.schedule_id, r.name, r.start, r.end, r.zone, windows, blackouts]
-        )
+        cells = [r.campaign, r.schedule_id, r.name, r.start, r.end, r.zone, windows, blackouts]
+        writer.writerow([_inert(cell) for cell in cells])
     return out.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    """`cell` as a spreadsheet shows it but never evaluates it (OWASP CSV injection)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def _json(rows: list[ScheduleRow]) -> str:

@@ -27,6 +27,8 @@ API_OPTION_NAMES: tuple[str, ...] = (
     "env_file",
     "rps",
     "timeout",
+    "call_deadline",
+    "max_response_mb",
 )
 
 _OPTIONS = (
@@ -65,6 +67,17 @@ _OPTIONS = (
         type=click.FloatRange(min=0, min_open=True, max=1000),
         help="Seconds to wait for each answer (read timeout) [default 30].",
     ),
+    click.option(
+        "--call-deadline",
+        type=click.FloatRange(min=0, min_open=True, max=1000),
+        help="Seconds one request may take, its whole answer included [env CXONE_CALL_DEADLINE; "
+        "default 60].",
+    ),
+    click.option(
+        "--max-response-mb",
+        type=click.FloatRange(min=0, min_open=True, max=1000),
+        help="Largest answer read, in MiB [env CXONE_MAX_RESPONSE_MB; default 16].",
+    ),
 )
 
 
@@ -84,6 +97,8 @@ def build_client(
     env_file: Path | None = Path(".env"),
     rps: float | None = None,
     timeout: float | None = None,
+    call_deadline: float | None = None,
+    max_response_mb: float | None = None,
     profile_rps: float | None = None,
 ) -> CxoneClient:
     """A client from the flags of `api_options`; raises SettingsError (exit 1) when unusable.
@@ -99,6 +114,8 @@ def build_client(
         env_file=env_file,
         rps=rps,
         read_timeout=timeout,
+        call_deadline=call_deadline,
+        max_response_mb=max_response_mb,
         profile_rps=profile_rps,
     )
     return CxoneClient(settings)

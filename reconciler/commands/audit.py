@@ -2,7 +2,9 @@
 
 `verify` exits 0 and prints the record count and head hash when the chain is intact, or exits 1
 naming the first bad record (line, seq, what is wrong). `show` lists records filtered by
-campaign, schedule (name or id), run id (or a prefix of it) and time, as text or JSON.
+campaign, schedule (name or id), run id (or a prefix of it) and time, as text or JSON. Text
+output passes every field through `reconciler.util.sanitize` (a trail written by anyone may hold
+escape sequences or workflow commands); JSON output escapes control characters anyway.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from reconciler.audit.verify import RecordFilter, read_records, verify_trail
 from reconciler.commands._config import config_option
 from reconciler.config import load_repo_config
 from reconciler.util.hashing import canonical_json
+from reconciler.util.sanitize import PLAIN
 
 __all__ = ["command"]
 
@@ -131,7 +134,11 @@ def _text(record: dict[str, Any]) -> str:
         _etags(record),
         f"error: {record['error']}" if record.get("error") else "",
     ]
-    return "  ".join(part for part in parts if part)
+    return "  ".join(PLAIN.clean(part, limit=_SHOWN) for part in parts if part)
+
+
+#: Characters of one field shown at most by `audit show`.
+_SHOWN = 2000
 
 
 def _target(record: dict[str, Any]) -> str:

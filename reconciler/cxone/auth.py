@@ -4,7 +4,8 @@ The token request is form-encoded and goes through the same paced, retried trans
 other call. A token is renewed 60 s before `expires_in` runs out (at half its life when it lives
 60 s or less); only one thread renews at a time, the others wait and reuse its token. A caller
 whose token was refused hands it back with `invalidate`, so 16 threads refused together still
-cause one renewal. The token and the secret are held as `Secret`s and never logged.
+cause one renewal. The token and the secret are held as `Secret`s and never logged; the text
+of a refusal goes through the transport's sanitizer, which redacts the secret in every encoding.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from reconciler.cxone import payloads
 from reconciler.cxone.endpoints import TOKEN
 from reconciler.cxone.errors import ApiError, AuthError, OtherApiError, api_error
 from reconciler.cxone.settings import Secret, Settings
-from reconciler.cxone.transport import Call, Reply, Transport
+from reconciler.cxone.transport import Call, Reply, Transport, json_body
 
 __all__ = ["REFRESH_MARGIN", "TokenSource"]
 
@@ -83,17 +84,21 @@ class TokenSource:
 
     def _grant_from(self, reply: Reply) -> payloads.TokenGrant:
         response = reply.response
+        clean = self._transport.sanitizer
         try:
-            body = response.json()
-        except ValueError:
-            body = None
+            body = json_body(reply)
+        except ValueError as exc:
+            body, problem = None, str(exc)
+        else:
+            problem = "the body is not a JSON object"
         body = body if isinstance(body, dict) else {}
         if response.status_code != 200:
-            raise self._refused(response.status_code, reply.attempts, body)
+            raise self._refused(response.status_code, reply.attempts, clean.clean_tree(body))
         try:
             return payloads.token_grant(body)
         except payloads.MalformedPayload as exc:
-            detail = f"no usable token in the answer: {exc}"
+            why = str(exc) if body else problem
+            detail = f"no usable token in the answer: {clean.clean(why)}"
             raise OtherApiError(TOKEN.method, TOKEN.template, 200, reply.attempts, detail) from None
 
     def _refused(self, status: int, attempts: int, body: dict[str, object]) -> ApiError:

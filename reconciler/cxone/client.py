@@ -6,6 +6,12 @@ otherwise. A 401 from the API invalidates the token and the call is sent once mo
 one. Lists and analytics are generators that fetch one page per step, following `nextPage`.
 A create whose answer was lost raises `OutcomeUnknownError`; the caller looks the schedule up by
 name before trying again.
+
+Every answer is untrusted: it is decoded strictly (`reconciler.util.strictjson`: no NaN or
+Infinity, no overflowing number, no deep nesting), a listing that hands back a `nextPage` token it
+already gave stops at once, and every piece of server text that reaches an error message (error
+bodies, field details, the reason a payload was refused) goes through the transport's
+`Sanitizer` first: no control characters, no workflow commands, no credentials, bounded length.
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ from reconciler.api.protocol import (
 from reconciler.cxone import endpoints, payloads
 from reconciler.cxone.auth import TokenSource
 from reconciler.cxone.errors import ApiError, OtherApiError, OutcomeUnknownError, api_error
+from reconciler.cxone.limits import Limits
 from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import RetryPolicy
 from reconciler.cxone.settings import Settings
-from reconciler.cxone.transport import Call, Reply, Transport
+from reconciler.cxone.transport import Call, Reply, Transport, json_body
 from reconciler.model import LiveSchedule, TenantLimits, VersionToken
+from reconciler.util.sanitize import Sanitizer
 
 __all__ = ["MAX_PAGES", "CxoneClient"]
 
@@ -60,6 +68,10 @@ class CxoneClient:
             timeouts=(settings.connect_timeout, settings.read_timeout),
             policy=policy,
             sleep=sleep,
+            limits=Limits(settings.call_deadline, settings.max_response_bytes),
+            sanitizer=Sanitizer.for_credentials(
+                settings.client_id, settings.client_secret.reveal()
+            ),
         )
         self._tokens = TokenSource(self._transport, settings)
 
@@ -86,17 +98,20 @@ class CxoneClient:
     def list_schedules(self, campaign_id: str) -> Iterator[LiveSchedule]:
         path = endpoints.LIST_SCHEDULES.path(campaignId=campaign_id)
         next_page: str | None = None
+        pages = _Pages(endpoints.LIST_SCHEDULES.method, path)
         for _ in range(MAX_PAGES):
             params = {"pageSize": str(self.settings.page_size)}
             if next_page is not None:
                 params["nextPage"] = next_page
             call = Call(endpoints.LIST_SCHEDULES, path, params=params)
             reply = self._send(call)
-            items, next_page = _parsed(call, reply, payloads.schedules_page, _json(call, reply))
+            page = self._json(call, reply)
+            items, next_page = self._parsed(call, reply, payloads.schedules_page, page)
             for item in items:
-                yield _parsed(call, reply, partial(payloads.live_schedule, campaign_id), item)
+                yield self._parsed(call, reply, partial(payloads.live_schedule, campaign_id), item)
             if next_page is None:
                 return
+            pages.follow(next_page, reply.attempts)
         raise _endless(endpoints.LIST_SCHEDULES.method, path)
 
     def get_schedule(self, campaign_id: str, schedule_id: str) -> LiveSchedule:
@@ -136,6 +151,7 @@ class CxoneClient:
 
     def query_analytics(self, query: AnalyticsQuery) -> Iterator[AnalyticsBucket]:
         next_page: str | None = None
+        pages = _Pages(endpoints.ANALYTICS_QUERY.method, endpoints.ANALYTICS_QUERY.path())
         for _ in range(MAX_PAGES):
             body = payloads.analytics_body(query, next_page)
             call = Call(endpoints.ANALYTICS_QUERY, endpoints.ANALYTICS_QUERY.path(), json=body)
@@ -143,6 +159,7 @@ class CxoneClient:
             yield from buckets
             if next_page is None:
                 return
+            pages.follow(next_page, 1)
         raise _endless(endpoints.ANALYTICS_QUERY.method, endpoints.ANALYTICS_QUERY.path())
 
     def start_export(self, campaign_id: str, columns: tuple[str, ...]) -> ExportStatus:
@@ -157,13 +174,13 @@ class CxoneClient:
 
     def _read(self, call: Call, parse: Callable[[dict[str, Any]], _T], ok: int = 200) -> _T:
         reply = self._send(call, ok)
-        return _parsed(call, reply, parse, _json(call, reply))
+        return self._parsed(call, reply, parse, self._json(call, reply))
 
     def _schedule(self, call: Call, campaign_id: str, ok: int = 200) -> LiveSchedule:
         reply = self._send(call, ok)
         etag = reply.response.headers.get("ETag")
         read = partial(payloads.live_schedule, campaign_id, etag_header=etag)
-        return _parsed(call, reply, read, _json(call, reply))
+        return self._parsed(call, reply, read, self._json(call, reply))
 
     def _send(self, call: Call, ok: int = 200) -> Reply:
         """Send with the bearer token; on a 401 renew the token once and send again."""
@@ -172,10 +189,48 @@ class CxoneClient:
         if reply.response.status_code == 401:
             self._tokens.invalidate(token)
             again = self._transport.send(_authorized(call, self._tokens.token().reveal()))
-            reply = Reply(again.response, reply.attempts + again.attempts)
+            reply = Reply(again.response, reply.attempts + again.attempts, again.body)
         if reply.response.status_code != ok:
-            raise _failure(call, reply)
+            raise _failure(call, reply, self._transport.sanitizer)
         return reply
+
+    def _json(self, call: Call, reply: Reply) -> dict[str, Any]:
+        try:
+            body = json_body(reply)
+        except ValueError as exc:
+            raise self._malformed(call, reply, f"the body is not usable JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise self._malformed(call, reply, "the body is not a JSON object")
+        return body
+
+    def _parsed(self, call: Call, reply: Reply, parse: Callable[[_A], _T], body: _A) -> _T:
+        try:
+            return parse(body)
+        except payloads.MalformedPayload as exc:
+            raise self._malformed(call, reply, str(exc)) from None
+
+    def _malformed(self, call: Call, reply: Reply, why: str) -> OtherApiError:
+        status = reply.response.status_code
+        shown = self._transport.sanitizer.clean(why)
+        return OtherApiError(call.endpoint.method, call.path, status, reply.attempts, shown)
+
+
+class _Pages:
+    """The `nextPage` tokens of one listing: a token handed out twice would loop forever."""
+
+    def __init__(self, method: str, path: str) -> None:
+        self._method = method
+        self._path = path
+        self._seen: set[str] = set()
+
+    def follow(self, token: str, attempts: int) -> None:
+        if token in self._seen:
+            detail = (
+                f"the server handed out the same nextPage token again after "
+                f"{len(self._seen) + 1} pages; the listing would never end"
+            )
+            raise OtherApiError(self._method, self._path, 200, attempts, detail)
+        self._seen.add(token)
 
 
 #: The status of a successful write, per kind (the contract's 201 Created, 200 OK, 204).
@@ -192,44 +247,22 @@ def _authorized(call: Call, token: str) -> Call:
     return replace(call, headers=headers)
 
 
-def _json(call: Call, reply: Reply) -> dict[str, Any]:
-    try:
-        body = reply.response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise _malformed(call, reply, "the body is not a JSON object")
-    return body
-
-
-def _parsed(call: Call, reply: Reply, parse: Callable[[_A], _T], body: _A) -> _T:
-    try:
-        return parse(body)
-    except payloads.MalformedPayload as exc:
-        raise _malformed(call, reply, str(exc)) from None
-
-
-def _malformed(call: Call, reply: Reply, why: str) -> OtherApiError:
-    status = reply.response.status_code
-    return OtherApiError(call.endpoint.method, call.path, status, reply.attempts, why)
-
-
 def _endless(method: str, path: str) -> OtherApiError:
     detail = "the server still returned a nextPage; the listing was cut off"
     return OtherApiError(method, path, 200, MAX_PAGES, detail)
 
 
-def _failure(call: Call, reply: Reply) -> ApiError:
+def _failure(call: Call, reply: Reply, sanitizer: Sanitizer) -> ApiError:
     method, path = call.endpoint.method, call.path
     status, attempts = reply.response.status_code, reply.attempts
     if not call.idempotent and status >= 500 and status != 503:
         detail = f"the server failed with HTTP {status} while handling it"
         return OutcomeUnknownError(method, path, status, attempts, detail)
     try:
-        body = reply.response.json()
+        body = json_body(reply)
     except ValueError:
         body = None
-    body = body if isinstance(body, dict) else {}
+    body = sanitizer.clean_tree(body) if isinstance(body, dict) else {}
     hint = _REFUSED_TOKEN if status == 401 else None
     return api_error(
         method, path, status, attempts, body, etag_sent=call.headers.get("If-Match"), hint=hint

@@ -1,12 +1,16 @@
 """The JSON shapes of the contract: request bodies out, domain records in.
 
-Every function here is pure. Readers raise `MalformedPayload` when a required field is missing
-or has the wrong type; the client turns that into an `OtherApiError` naming the call.
+Every function here is pure. Readers raise `MalformedPayload` when a required field is missing,
+has the wrong type, is a number that is not finite, or is an id or ETag that is not printable
+ASCII of at most 256 characters (ids and ETags go into paths, headers and messages); the client
+turns that into an `OtherApiError` naming the call.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict, TypeVar, cast, get_args
 
@@ -29,6 +33,8 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_TOKEN_MAX = 256
+_TOKEN = re.compile(f"[\\x21-\\x7e]{{1,{_TOKEN_MAX}}}")
 _ExportState = Literal["queued", "running", "completed", "failed"]
 
 
@@ -74,10 +80,11 @@ def live_schedule(
     campaign_id: str, body: Mapping[str, Any], etag_header: str | None = None
 ) -> LiveSchedule:
     """A schedule resource; its ETag from the body's `etag`, else the `ETag` header."""
-    schedule_id = _field(body, "id", str)
+    schedule_id = _token(_field(body, "id", str), "id")
     etag = body.get("etag") or etag_header
     if not isinstance(etag, str) or not etag:
         raise MalformedPayload(f"schedule {schedule_id!r} has no etag")
+    _token(etag, "etag")
     return LiveSchedule(campaign_id, schedule_id, VersionToken(etag), dict(body))
 
 
@@ -139,7 +146,7 @@ def export_status(body: Mapping[str, Any]) -> ExportStatus:
     rows = body.get("rowCount")
     url = body.get("downloadUrl")
     return ExportStatus(
-        export_id=_field(body, "id", str),
+        export_id=_token(_field(body, "id", str), "id"),
         status=cast(_ExportState, state),
         row_count=int(rows) if isinstance(rows, int | float) else None,
         download_url=url if isinstance(url, str) else None,
@@ -153,11 +160,26 @@ def _field(body: Mapping[str, Any], name: str, kind: type[_T]) -> _T:
     return value
 
 
+def _token(value: str, name: str) -> str:
+    """An id or ETag: it goes into paths, headers and messages, so printable ASCII, bounded."""
+    if not _TOKEN.fullmatch(value):
+        raise MalformedPayload(
+            f"field {name!r} is not an identifier (printable ASCII, at most {_TOKEN_MAX})"
+        )
+    return value
+
+
 def _number(body: Mapping[str, Any], name: str) -> float:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MalformedPayload(f"field {name!r} is missing or not a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise MalformedPayload(f"field {name!r} is not a finite number")
+    return number
 
 
 def _list(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:

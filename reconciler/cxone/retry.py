@@ -1,6 +1,8 @@
 """When to try a request again, and how long to wait first.
 
-- 429: wait `Retry-After` (seconds or an HTTP date; capped), else back off.
+- 429: wait `Retry-After` (seconds or an HTTP date; capped at `retry_after_cap`), else back
+  off. A value that cannot be read, is negative, not finite or absurd (more than a day) counts
+  as absent: the normal backoff applies, so a broken header never stops or stalls the run.
 - 502, 503, 504, dropped connections and timeouts: exponential backoff with full jitter
   (a random wait in [0, min(cap, base * 2**n)]); a 503 with `Retry-After` waits that instead.
 - Bounded twice: at most `max_attempts` sends and no wait that would end past `deadline`
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +36,8 @@ __all__ = [
 RETRY_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
 #: Statuses by which the server says it did not handle the request at all.
 REFUSED_STATUSES: frozenset[int] = frozenset({429, 503})
+#: A `Retry-After` longer than this (seconds) is not a wait but a broken header.
+_ABSURD_WAIT = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,25 +60,31 @@ class RetryPolicy:
         """How long to wait before the next send after this failure."""
         if status in (429, 503) and retry_after is not None:
             seconds = parse_retry_after(retry_after)
-            if seconds is not None:
+            if seconds is not None and seconds <= _ABSURD_WAIT:
                 return min(seconds, self.retry_after_cap)
         return self.backoff(attempt, rng)
 
 
 def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` value (delta-seconds or HTTP date); None if garbled."""
-    text = value.strip()
+    """Seconds to wait from a `Retry-After` value (delta-seconds or HTTP date).
+
+    None when the value is garbled, not finite or a negative number of seconds; a date in the
+    past means no wait.
+    """
+    text = value.strip()[:64]
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 def never_sent(exc: requests.RequestException) -> bool:

@@ -4,13 +4,16 @@ Precedence per setting: flag > environment variable > `.env` file > repository p
 only) > default. The `.env` file is read with `dotenv_values`, never loaded into `os.environ`.
 The tenant is either a subdomain (one DNS label, giving the production URL) or a base URL,
 `https` always and `http` only to a loopback host, without user info, query or fragment. The
-client secret is held in a `Secret`, which shows as `***` everywhere but in `reveal()`.
+client secret is held in a `Secret`, which shows as `***` everywhere but in `reveal()`; server
+text that could echo it is redacted by `reconciler.util.sanitize` (the client builds one from
+these settings). `call_deadline` and `max_response_bytes` bound every send (see `limits`).
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -21,12 +24,15 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from reconciler.cxone.errors import SettingsError
+from reconciler.cxone.limits import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES
 
 __all__ = [
     "DEFAULT_SCOPES",
     "ENV_BASE_URL",
+    "ENV_CALL_DEADLINE",
     "ENV_CLIENT_ID",
     "ENV_CLIENT_SECRET",
+    "ENV_MAX_RESPONSE_MB",
     "ENV_RPS",
     "ENV_SUBDOMAIN",
     "Secret",
@@ -39,6 +45,9 @@ ENV_BASE_URL = "CXONE_BASE_URL"
 ENV_CLIENT_ID = "CXONE_CLIENT_ID"
 ENV_CLIENT_SECRET = "CXONE_CLIENT_SECRET"
 ENV_RPS = "CXONE_RPS"
+ENV_CALL_DEADLINE = "CXONE_CALL_DEADLINE"
+ENV_MAX_RESPONSE_MB = "CXONE_MAX_RESPONSE_MB"
+_MIB = 1024 * 1024
 
 #: Every scope a call of the contract needs.
 DEFAULT_SCOPES: tuple[str, ...] = (
@@ -83,6 +92,7 @@ class Settings:
     """Everything the client needs; build it with `resolve`.
 
     `rps` is the request budget shared by all threads; timeouts are per send (seconds);
+    `call_deadline` (seconds) and `max_response_bytes` bound each send, answer included;
     `max_attempts` and `deadline` bound each call's retries; `page_size` is the schedules asked
     for per list page (1..500); `scopes` are requested with every token.
     """
@@ -93,6 +103,8 @@ class Settings:
     rps: float = 10.0
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    call_deadline: float = DEFAULT_DEADLINE
+    max_response_bytes: int = DEFAULT_MAX_BYTES
     max_attempts: int = 6
     deadline: float = 120.0
     page_size: int = 500
@@ -109,6 +121,8 @@ class Settings:
         env_file: Path | None = Path(".env"),
         rps: float | None = None,
         read_timeout: float | None = None,
+        call_deadline: float | None = None,
+        max_response_mb: float | None = None,
         profile_rps: float | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
@@ -117,7 +131,8 @@ class Settings:
         Raises SettingsError naming the flag or variable to set or fix.
         """
         sources = _Sources(
-            _flags(subdomain, base_url, client_id, client_secret, rps),
+            _flags(subdomain, base_url, client_id, client_secret, rps)
+            | _numbers({ENV_CALL_DEADLINE: call_deadline, ENV_MAX_RESPONSE_MB: max_response_mb}),
             dict(os.environ if environ is None else environ),
             _read_env_file(env_file),
         )
@@ -127,6 +142,11 @@ class Settings:
             client_secret=Secret(sources.require(ENV_CLIENT_SECRET, "--client-secret")),
             rps=_rps(sources, profile_rps),
             read_timeout=_positive(read_timeout, "--timeout", 30.0),
+            call_deadline=_number(sources, ENV_CALL_DEADLINE, "--call-deadline", DEFAULT_DEADLINE),
+            max_response_bytes=round(
+                _number(sources, ENV_MAX_RESPONSE_MB, "--max-response-mb", DEFAULT_MAX_BYTES / _MIB)
+                * _MIB
+            ),
         )
 
 
@@ -183,6 +203,10 @@ def _flags(
         ENV_RPS: None if rps is None else repr(float(rps)),
     }
     return {var: value for var, value in given.items() if value is not None}
+
+
+def _numbers(given: Mapping[str, float | None]) -> dict[str, str]:
+    return {var: repr(float(value)) for var, value in given.items() if value is not None}
 
 
 def _read_env_file(path: Path | None) -> dict[str, str]:
@@ -270,9 +294,23 @@ def _rps(sources: _Sources, profile_rps: float | None) -> float:
     return _positive(rps, f"{ENV_RPS} (or --rps)", 10.0)
 
 
+def _number(sources: _Sources, var: str, flag: str, default: float) -> float:
+    found = sources.get(var)
+    if found is None:
+        return default
+    value, where = found
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(
+            f"{var} {value!r} (from the {where}) is not a number; use e.g. {default:g}."
+        ) from None
+    return _positive(number, f"{var} (or {flag})", default)
+
+
 def _positive(value: float | None, name: str, default: float) -> float:
     if value is None:
         return default
-    if not 0 < value <= _MAX_VALUE:
+    if not math.isfinite(value) or not 0 < value <= _MAX_VALUE:
         raise SettingsError(f"{name} must be above 0 and at most {_MAX_VALUE:g}; got {value:g}.")
     return float(value)

@@ -1,10 +1,13 @@
 """Sending one call: pacing, one pooled session, timeouts, retries, logging and call counts.
 
 `Transport.send` paces every attempt through the shared `Pacer`, sends it on one pooled
-`requests.Session` with (connect, read) timeouts, and retries per `RetryPolicy`. It returns the
-final response, whatever its status, for the caller to map; it raises only when no usable
-response came: `OutcomeUnknownError` as soon as a non-idempotent call may have been received,
-`TransientError` when the retries of a connection failure or timeout run out.
+`requests.Session` with (connect, read) timeouts, reads the whole answer within `Limits` (a
+total deadline and a size cap per send), and retries per `RetryPolicy`. It returns the final
+response and its body, whatever its status, for the caller to map (`json_body` decodes it
+strictly); it raises only when no usable response came: `OutcomeUnknownError` as soon as a
+non-idempotent call may have been received, `TransientError` when the retries of a connection
+failure or timeout run out or when an answer passes the deadline, `OtherApiError` when it passes
+the size cap. Those two are not retried: a server that drips or floods would do it again.
 
 Each attempt logs one INFO line on the logger "reconciler.cxone" (method, path, status,
 milliseconds, attempt) and is counted by (endpoint label, status or "error"). Neither the log nor
@@ -24,14 +27,16 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from reconciler.cxone.endpoints import Endpoint
-from reconciler.cxone.errors import OutcomeUnknownError, TransientError
+from reconciler.cxone.errors import ApiError, OtherApiError, OutcomeUnknownError, TransientError
+from reconciler.cxone.limits import Exceeded, Limits, Watch, adapter, read_body
 from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import REFUSED_STATUSES, RETRY_STATUSES, RetryPolicy, never_sent
+from reconciler.util import strictjson
+from reconciler.util.sanitize import PLAIN, Sanitizer
 
-__all__ = ["POOL_SIZE", "Call", "Reply", "Transport"]
+__all__ = ["POOL_SIZE", "Call", "Reply", "Transport", "json_body"]
 
 LOG = logging.getLogger("reconciler.cxone")
 
@@ -53,10 +58,16 @@ class Call:
 
 
 class Reply(NamedTuple):
-    """The final response of a call and how many sends it took."""
+    """The final response of a call, how many sends it took, and its whole body."""
 
     response: requests.Response
     attempts: int
+    body: bytes = b""
+
+
+def json_body(reply: Reply) -> Any:
+    """The decoded JSON of the answer; `strictjson.UnsafeJson` (a ValueError) if it is none."""
+    return strictjson.loads(reply.body)
 
 
 class Transport:
@@ -72,8 +83,12 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        limits: Limits | None = None,
+        sanitizer: Sanitizer = PLAIN,
     ) -> None:
         self.base_url = base_url
+        self.limits = limits or Limits()
+        self.sanitizer = sanitizer
         self._pacer = pacer
         self._timeouts = timeouts
         self._policy = policy or RetryPolicy()
@@ -97,15 +112,15 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
-            response, failure = self._attempt(call, attempt)
+            response, body, failure = self._attempt(call, attempt)
             if response is not None and not _retryable(call, response.status_code):
-                return Reply(response, attempt)
+                return Reply(response, attempt, body)
             status = None if response is None else response.status_code
             retry_after = None if response is None else response.headers.get("Retry-After")
             wait = self._policy.wait_for(status, retry_after, attempt, self._rng)
             if self._exhausted(attempt, started, wait):
                 if response is not None:
-                    return Reply(response, attempt)
+                    return Reply(response, attempt, body)
                 raise _gave_up(call, attempt, failure, self.base_url) from failure
             LOG.debug("%s %s: retrying in %.2fs", call.endpoint.method, call.path, wait)
             self._sleep(wait)
@@ -116,27 +131,45 @@ class Transport:
 
     def _attempt(
         self, call: Call, attempt: int
-    ) -> tuple[requests.Response | None, requests.RequestException | None]:
+    ) -> tuple[requests.Response | None, bytes, requests.RequestException | None]:
         self._pacer.acquire()
         began = time.perf_counter()
         try:
-            response = self._session.request(
-                call.endpoint.method,
-                self.base_url + call.path,
-                params=call.params,
-                json=call.json,
-                data=call.data,
-                headers=dict(call.headers),
-                timeout=self._timeouts,
-                allow_redirects=False,
-            )
+            response, body = self._exchange(call)
+        except Exceeded as exc:
+            shown = "" if exc.status is None else f"HTTP {exc.status}, "
+            self._record(call, "error", began, attempt, f"{shown}over the {exc.bound} limit")
+            raise _over_limit(call, attempt, exc, self.limits) from None
         except requests.RequestException as exc:
             self._record(call, "error", began, attempt, type(exc).__name__)
             if not call.idempotent and not never_sent(exc):
                 raise _unknown(call, attempt, exc) from exc
-            return None, exc
+            return None, b"", exc
         self._record(call, response.status_code, began, attempt)
-        return response, None
+        return response, body, None
+
+    def _exchange(self, call: Call) -> tuple[requests.Response, bytes]:
+        """One request and its whole answer within `limits`; `Exceeded` past one of them."""
+        limits = self.limits
+        connect, read = self._timeouts
+        with Watch(limits.deadline) as watch:
+            try:
+                response = self._session.request(
+                    call.endpoint.method,
+                    self.base_url + call.path,
+                    params=call.params,
+                    json=call.json,
+                    data=call.data,
+                    headers=dict(call.headers),
+                    timeout=(connect, min(read, limits.deadline)),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except requests.RequestException:
+                if watch.expired:  # the watch cut the socket while waiting for the answer
+                    raise Exceeded("deadline", None) from None
+                raise
+            return response, read_body(response, limits, watch)
 
     def _record(
         self, call: Call, status: int | str, began: float, attempt: int, why: str = ""
@@ -157,9 +190,9 @@ def _session(base_url: str) -> requests.Session:
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if bundle:
         session.verify = bundle
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
+    watched = adapter(POOL_SIZE)
+    session.mount("https://", watched)
+    session.mount("http://", watched)
     return session
 
 
@@ -190,3 +223,23 @@ def _unknown(call: Call, attempts: int, exc: requests.RequestException) -> Outco
     method, path = call.endpoint.method, call.path
     detail = f"{_describe(exc, '')} after sending"
     return OutcomeUnknownError(method, path, None, attempts, detail)
+
+
+def _over_limit(call: Call, attempts: int, exc: Exceeded, limits: Limits) -> ApiError:
+    method, path = call.endpoint.method, call.path
+    if exc.bound == "deadline":
+        detail = f"no complete answer within the {limits.deadline:g} s limit per call"
+        hint = (
+            "The API is too slow or its answer never ends; run again later, or raise the limit "
+            "with --call-deadline or CXONE_CALL_DEADLINE."
+        )
+    else:
+        detail = f"the answer is larger than the {limits.max_bytes:,}-byte limit per call"
+        hint = (
+            "Raise the limit with --max-response-mb or CXONE_MAX_RESPONSE_MB only if the tenant "
+            "really sends that much; otherwise report the call."
+        )
+    if not call.idempotent:
+        return OutcomeUnknownError(method, path, exc.status, attempts, detail)
+    kind = TransientError if exc.bound == "deadline" else OtherApiError
+    return kind(method, path, exc.status, attempts, detail, hint=hint)

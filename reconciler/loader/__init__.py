@@ -11,6 +11,9 @@ the line and column of every JSON pointer on the way. Owning that pass makes it 
 * mapping keys are always strings, and a key written twice is refused;
 * anchors and aliases are refused outright, so an alias "billion laughs" bomb never expands;
 * nesting deeper than `MAX_DEPTH` is refused without recursion;
+* a number JSON cannot hold is refused with its field: ``!!float nan`` / ``!!float inf``
+  (``yaml-non-finite``) and an integer of more than 40 digits (``yaml-number-size``), so one
+  absurd file is a finding and never stops the run;
 * a file over the size limit is refused from its size alone, before it is read;
 * a file with NUL bytes or invalid UTF-8, a YAML syntax error, several documents, an empty file
   or a top level that is not a mapping each give one finding with its position.
@@ -106,7 +109,8 @@ def load_bytes(raw: bytes, path: str) -> LoadResult:
     try:
         document = builder.build(text_or_finding)
     except Refusal as refused:
-        builder.findings.append(_finding(path, refused.rule, str(refused), refused.position))
+        finding = _finding(path, refused.rule, str(refused), refused.position, refused.pointer)
+        builder.findings.append(finding)
         document = None
     except yaml.YAMLError as exc:
         builder.findings.append(_yaml_error(path, exc, text_or_finding))
@@ -120,8 +124,8 @@ def _refusal(path: str, rule: str, message: str, position: Position) -> LoadResu
     return LoadResult(path, None, (_finding(path, rule, message, position),), "")
 
 
-def _finding(path: str, rule: str, message: str, position: Position) -> Finding:
-    return Finding(path, position.line, position.column, "", rule, "error", message)
+def _finding(path: str, rule: str, message: str, position: Position, pointer: str = "") -> Finding:
+    return Finding(path, position.line, position.column, pointer, rule, "error", message)
 
 
 def _decode(raw: bytes, path: str) -> str | Finding:

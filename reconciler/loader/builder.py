@@ -21,7 +21,7 @@ from reconciler.loader.document import (
     mark_of,
     position_of,
 )
-from reconciler.loader.scalars import plain_value, scalar_value
+from reconciler.loader.scalars import NumberRefused, plain_value, scalar_value
 from reconciler.model import Finding
 
 __all__ = ["MAX_DEPTH", "Builder"]
@@ -91,42 +91,59 @@ class Builder:
         """
         stack = self.stack
         marks = self.marks
-        while True:
-            event = next_event()
-            kind = type(event)
-            if kind is _SCALAR:
-                frame = stack[-1] if stack else None
-                if frame is None or event.tag is not None or event.anchor is not None:
-                    self._scalar(frame, event)
-                elif not frame.is_mapping:
-                    container = frame.container
-                    marks[f"{frame.pointer}/{len(container)}"] = event.start_mark
-                    text = event.value
-                    container.append(plain_value(text) if event.implicit[0] else text)
-                elif frame.key is None:
-                    key = intern(event.value)  # one object per name: smaller pickles
-                    if "/" in key or "~" in key:
-                        pointer = f"{frame.pointer}/{escape_pointer(key)}"
+        event: Any = None
+        try:
+            while True:
+                event = next_event()
+                kind = type(event)
+                if kind is _SCALAR:
+                    frame = stack[-1] if stack else None
+                    if frame is None or event.tag is not None or event.anchor is not None:
+                        self._scalar(frame, event)
+                    elif not frame.is_mapping:
+                        container = frame.container
+                        marks[f"{frame.pointer}/{len(container)}"] = event.start_mark
+                        text = event.value
+                        container.append(plain_value(text) if event.implicit[0] else text)
+                    elif frame.key is None:
+                        key = intern(event.value)  # one object per name: smaller pickles
+                        if "/" in key or "~" in key:
+                            pointer = f"{frame.pointer}/{escape_pointer(key)}"
+                        else:
+                            pointer = f"{frame.pointer}/{key}"
+                        if pointer in marks:
+                            self._duplicate(frame, event, key, pointer)
+                        else:
+                            marks[pointer] = event.start_mark
+                        frame.key = key
+                        frame.key_pointer = pointer
                     else:
-                        pointer = f"{frame.pointer}/{key}"
-                    if pointer in marks:
-                        self._duplicate(frame, event, key, pointer)
-                    else:
-                        marks[pointer] = event.start_mark
-                    frame.key = key
-                    frame.key_pointer = pointer
+                        text = event.value
+                        frame.container[frame.key] = (
+                            plain_value(text) if event.implicit[0] else text
+                        )
+                        frame.key = None
+                elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                    stack.pop()
+                elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                    self._open(event)
+                elif kind is yaml.StreamEndEvent:
+                    return
                 else:
-                    text = event.value
-                    frame.container[frame.key] = plain_value(text) if event.implicit[0] else text
-                    frame.key = None
-            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
-                stack.pop()
-            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
-                self._open(event)
-            elif kind is yaml.StreamEndEvent:
-                return
-            else:
-                self._other(event)
+                    self._other(event)
+        except NumberRefused as refused:
+            pointer = self._pointer_here()
+            message = f"{pointer or '/'}: {refused}"
+            raise Refusal(refused.rule, message, mark_of(event), pointer) from None
+
+    def _pointer_here(self) -> str:
+        """The JSON pointer of the value being read when a scalar was refused."""
+        frame = self.stack[-1] if self.stack else None
+        if frame is None:
+            return ""
+        if frame.is_mapping:
+            return frame.key_pointer if frame.key is not None else frame.pointer
+        return f"{frame.pointer}/{len(frame.container)}"
 
     def _scalar(self, frame: _Frame | None, event: yaml.ScalarEvent) -> None:
         if frame is not None and frame.is_mapping and frame.key is None:

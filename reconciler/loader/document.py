@@ -65,12 +65,13 @@ class Document:
 
 
 class Refusal(Exception):
-    """Stops reading a file with one finding: its rule, message and position."""
+    """Stops reading a file with one finding: its rule, message, position and JSON pointer."""
 
-    def __init__(self, rule: str, message: str, position: Position) -> None:
+    def __init__(self, rule: str, message: str, position: Position, pointer: str = "") -> None:
         super().__init__(message)
         self.rule = rule
         self.position = position
+        self.pointer = pointer
 
 
 def escape_pointer(key: str) -> str:

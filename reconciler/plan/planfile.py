@@ -6,7 +6,9 @@ the file atomically. Reading back (`read_plan`, `plan_from_json`):
 A plan file travels (a CI artifact, a download) before apply reads it, so every field is
 checked for presence and type, every action for consistency (an update has a schedule id, a
 base ETag and a patch; its `desired_hash` matches its `desired` body), and the format version
-must be the one this cxsched writes. The first problem found is reported as a
+must be the one this cxsched writes. The file is read only up to `MAX_PLAN_BYTES` and decoded
+strictly (`reconciler.util.strictjson`): NaN, Infinity, overflowing numbers, integers of more
+than 40 digits and deep nesting are refused. The first problem found is reported as a
 `reconciler.errors.PlanError` naming its JSON pointer and what to do (make the plan again).
 """
 
@@ -29,9 +31,11 @@ from reconciler.plan.build import (
     Unmanaged,
 )
 from reconciler.plan.normalise import FieldChange, payload_hash
+from reconciler.util import strictjson
 from reconciler.util.atomic import write_atomic
 
 __all__ = [
+    "MAX_PLAN_BYTES",
     "load_plan",
     "plan_from_json",
     "plan_hash",
@@ -40,6 +44,9 @@ __all__ = [
     "read_plan",
     "save_plan",
 ]
+
+#: Plan files larger than this are refused (128 MiB; 10,000 actions need about 30).
+MAX_PLAN_BYTES = 128 * 1024 * 1024
 
 _STR = (str,)
 _OPT_STR = (str, type(None))
@@ -209,20 +216,30 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
 def read_plan(path: Path) -> Plan:
     """Read and check the plan file at `path`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_PLAN_BYTES + 1)
     except FileNotFoundError as exc:
         raise PlanError(
             f"plan file {path} not found; make one with `cxsched plan --out {path}`"
         ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise PlanError(f"cannot read the plan file {path}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_PLAN_BYTES:
+        raise PlanError(
+            f"{path}: not a plan file (over the {MAX_PLAN_BYTES:,}-byte limit); "
+            f"make a new one with `cxsched plan --out {path}`"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise PlanError(f"cannot read the plan file {path}: {exc}") from exc
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = strictjson.loads(text)
+    except strictjson.UnsafeJson as exc:
+        where = f"{path}:{exc.line}:{exc.column}" if exc.line else str(path)
         raise PlanError(
-            f"{path}:{exc.lineno}:{exc.colno}: not a plan file (invalid JSON: {exc.msg}); "
-            f"make a new one with `cxsched plan --out {path}`"
-        ) from exc
+            f"{where}: not a plan file ({exc}); make a new one with `cxsched plan --out {path}`"
+        ) from None
     try:
         return plan_from_json(data)
     except PlanError as exc:

@@ -20,6 +20,7 @@ from reconciler.plan.render.values import (
     list_delta,
     shown_changes,
     summary_line,
+    visible,
 )
 
 __all__ = ["MARKDOWN_LIMIT", "render_markdown"]
@@ -33,8 +34,8 @@ _COLUMNS = ("create", "update", "delete", "unchanged", "unmanaged")
 
 
 def _text(value: str) -> str:
-    """Plain text made safe for markdown and HTML (table cells, summaries)."""
-    return html.escape(value, quote=False).translate(_MD_SPECIAL)
+    """Plain text made safe for markdown and HTML (table cells, summaries), on one line."""
+    return html.escape(visible(value), quote=False).translate(_MD_SPECIAL)
 
 
 def _code(value: str) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "list_delta",
     "shown_changes",
     "summary_line",
+    "visible",
 ]
 
 
@@ -35,8 +36,26 @@ class ListDelta(NamedTuple):
 
 
 def format_value(value: Any) -> str:
-    """A value as one line of JSON with sorted keys (`null` for an absent value)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    """A value as one line of JSON with sorted keys (`null` for an absent value).
+
+    JSON escapes C0 controls; C1 controls, line separators and the invisible characters that
+    reorder or hide text (a live name is the server's text) are escaped here too.
+    """
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    return _INVISIBLE.sub(_escaped, text)
+
+
+def visible(text: str) -> str:
+    """`text` on one line with every control or invisible character shown as `\\uXXXX`."""
+    return _CONTROL.sub(_escaped, _INVISIBLE.sub(_escaped, text))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+_CONTROL = re.compile("[\x00-\x1f]")
+_INVISIBLE = re.compile("[\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 def list_delta(before: Any, after: Any) -> ListDelta | None:
