@@ -1,8 +1,9 @@
 """The repository config file, `cxsched.yaml` at the repo root: what belongs in git.
 
 It holds the tenant profile (dialer capacity, maximum call rate, API request budget), the
-campaigns that opt in to pruning, fields to ignore in diffs and the audit trail's path. It is
-optional (every value has a default) and schema-validated (`schemas/config.schema.json`).
+campaigns that opt in to pruning and the audience each campaign calls (`reconciler.laws`),
+fields to ignore in diffs and the audit trail's path. It is optional (every value has a
+default) and schema-validated (`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
 
 `load_repo_config` raises `ConfigError` (an `InputError`) carrying one finding per problem, each
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InputError
+from reconciler.laws.audience import read_audience
+from reconciler.laws.proof import Audience
 from reconciler.model import Finding, TenantLimits
 
 __all__ = [
@@ -64,6 +67,7 @@ class RepoConfig:
     ignore_differences: tuple[IgnoreRule, ...] = ()
     audit_path: Path = DEFAULT_AUDIT_PATH
     source: Path | None = None
+    audiences: Mapping[str, Audience] = field(default_factory=dict)
 
 
 class ConfigError(InputError):
@@ -117,4 +121,9 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         for rule in data.get("ignoreDifferences", ())
     )
     audit = Path(data.get("audit", {}).get("path", DEFAULT_AUDIT_PATH))
-    return RepoConfig(profile, prune, ignore, audit, source)
+    audiences = {
+        name: audience
+        for name, options in campaigns.items()
+        if (audience := read_audience(options.get("audience"))) is not None
+    }
+    return RepoConfig(profile, prune, ignore, audit, source, audiences)

@@ -1,0 +1,73 @@
+"""Sentences about a proof, for findings, plans and the `laws` command: which jurisdiction,
+zone, date and hours, which rule with its citation and confidence. Not legal advice, and every
+message that judges a schedule says so.
+"""
+
+from __future__ import annotations
+
+from reconciler.laws.allowed import day_kind
+from reconciler.laws.holidays import holiday_names
+from reconciler.laws.model import Rule, intervals_label
+from reconciler.laws.proof import Breach, Uncovered
+
+__all__ = ["allowance", "breach_message", "rules_on", "uncovered_message"]
+
+_KINDS = {"weekday": "weekdays", "saturday": "Saturdays", "sunday": "Sundays"}
+
+
+def rules_on(breach: Breach) -> str:
+    """What the breached rules allow on the breach's first date; rules that allow the same
+    share one clause, each with its citation and confidence."""
+    clauses: dict[str, list[Rule]] = {}
+    for rule in breach.rules:
+        clauses.setdefault(allowance(rule, breach), []).append(rule)
+    return "; ".join(
+        f"{', '.join(rule.id for rule in rules)} {'allows' if len(rules) == 1 else 'allow'} "
+        f"{text} ({'; '.join(f'{r.citation}, confidence {r.confidence}' for r in rules)})"
+        for text, rules in clauses.items()
+    )
+
+
+def allowance(rule: Rule, breach: Breach) -> str:
+    """What `rule` allows on the breach's first date, e.g. '12:00-21:00 on Sundays'."""
+    assert rule.hours is not None
+    subdivision = breach.jurisdiction.partition("-")[2] or None
+    kind = day_kind(rule, breach.first, subdivision)
+    if kind == "holiday" and rule.holidays is not None:
+        name = holiday_names(rule.holidays, subdivision, breach.first.year)[breach.first]
+        when = f"on {name}"
+    else:
+        when = f"on {_KINDS[kind]}"
+    clocks = ", ".join(c for c in rule.clocks if c != "called-local")
+    clock = f" (read in the callee's local time and in {clocks})" if clocks else ""
+    return f"{intervals_label(rule.hours.of(kind))} {when}{clock}"
+
+
+def breach_message(breach: Breach) -> str:
+    """The message of a `legal-hours` finding."""
+    day = f"{breach.first:%a} {breach.first.isoformat()}"
+    days = "1 day" if breach.days == 1 else f"{breach.days} days"
+    rules = rules_on(breach)
+    where = (
+        f"no audience declared, so judged by the national baseline of {breach.jurisdiction}: "
+        if breach.baseline
+        else ""
+    )
+    fix = (
+        "declare `audience` (jurisdictions, purpose) to be judged by the law where the callees are"
+        if breach.baseline
+        else "narrow the window or add blackouts (`cxsched validate --fix` adds the bans)"
+    )
+    return (
+        f"{where}{breach.jurisdiction} callees in {breach.zone} can be called outside legal "
+        f"hours: first on {day} at {', '.join(breach.spans)} local time, {days} in all; "
+        f"{rules}; {fix} (not legal advice)"
+    )
+
+
+def uncovered_message(item: Uncovered) -> str:
+    """The message of a `legal-no-window` finding."""
+    return (
+        f"no enabled window calls {item.jurisdiction} callees in {item.zone}, so they are never "
+        f"called; add a window for {item.zone} or drop {item.jurisdiction} from the audience"
+    )

@@ -1,0 +1,223 @@
+"""The proof: no callee of a declared jurisdiction can be called outside its law.
+
+For every declared jurisdiction, every IANA zone of it and every local date of the schedule's
+span, the callee's callable time (the enabled windows written for that zone or a zone with the
+same clock, minus blackouts, inside the span; the whole span when the schedule has no window)
+is compared with what the rules in force that date allow (`reconciler.laws.allowed`). Dates
+are grouped by class (`reconciler.laws.days`) and each class is judged once; only the dates a
+schedule makes special (its first and last, the ones its blackouts touch) are judged one by
+one, and only when their class breaks the law at all.
+
+A schedule with no declared audience is judged by the national rules of its windows' zones'
+countries (the baseline), callees of each window's own zone (of the schedule's zone when it has
+no window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from reconciler.laws.allowed import breached_rules, offence
+from reconciler.laws.catalog import Catalog
+from reconciler.laws.days import DayClass, day_classes
+from reconciler.laws.model import Interval, Purpose, Rule
+from reconciler.laws.zones import country_of, jurisdiction_zones, same_clock
+from reconciler.spans import Span, subtract
+
+__all__ = ["Audience", "Breach", "CallWindow", "Proof", "Subject", "Uncovered", "prove"]
+
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Where the callees are (ISO 3166 codes) and why they are called; None: undeclared."""
+
+    jurisdictions: tuple[str, ...]
+    purpose: Purpose | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallWindow:
+    """An enabled regulatory window: local minutes [start, end) in `zone`; `index` in the file."""
+
+    zone: str
+    start: int
+    end: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What the proof needs of a schedule: its zone, UTC span, enabled windows and merged
+    blackouts."""
+
+    zone: str
+    span: Span
+    windows: tuple[CallWindow, ...]
+    blackouts: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """Callable time outside the law: the first local date and spans, and how many dates."""
+
+    jurisdiction: str
+    zone: str
+    first: date
+    spans: tuple[str, ...]
+    days: int
+    rules: tuple[Rule, ...]
+    window: int | None
+    baseline: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Uncovered:
+    """A zone of a declared jurisdiction that no window calls."""
+
+    jurisdiction: str
+    zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    breaches: tuple[Breach, ...]
+    uncovered: tuple[Uncovered, ...]
+
+
+def prove(subject: Subject, audience: Audience | None, cat: Catalog) -> Proof:
+    """Every breach and uncovered zone of `subject` for `audience` (None: the baseline)."""
+    breaches: list[Breach] = []
+    uncovered: list[Uncovered] = []
+    for jurisdiction, zones, binding in _targets(subject, audience, cat):
+        rules = tuple(rule for rule in binding if rule.hours is not None)
+        subdivision = jurisdiction.partition("-")[2] or None
+        for zone in zones:
+            matching = _matching(subject, zone)
+            if subject.windows and not matching:
+                uncovered.append(Uncovered(jurisdiction, zone))
+                continue
+            if not rules:
+                continue
+            found = _judge(subject, zone, _local(matching), rules, subdivision)
+            if found is not None:
+                first, spans, days, breached = found
+                window = matching[0].index if matching else None
+                labels = tuple(_label(span, zone) for span in spans)
+                baseline = audience is None
+                breaches.append(
+                    Breach(jurisdiction, zone, first, labels, days, breached, window, baseline)
+                )
+    return Proof(tuple(breaches), tuple(uncovered))
+
+
+def _targets(
+    subject: Subject, audience: Audience | None, cat: Catalog
+) -> list[tuple[str, tuple[str, ...], tuple[Rule, ...]]]:
+    """(jurisdiction, its zones, the rules binding there) to prove the schedule against."""
+    if audience is not None:
+        return [
+            (code, jurisdiction_zones(cat, code), cat.binding(code, audience.purpose))
+            for code in audience.jurisdictions
+        ]
+    targets: dict[str, list[str]] = {}
+    for zone in [window.zone for window in subject.windows] or [subject.zone]:
+        country = country_of(zone)
+        if country is not None and zone not in targets.setdefault(country, []):
+            targets[country].append(zone)
+    return [(country, tuple(zones), cat.baseline(country)) for country, zones in targets.items()]
+
+
+def _matching(subject: Subject, zone: str) -> tuple[CallWindow, ...]:
+    years = range(subject.span[0].year, subject.span[1].year + 1)
+    return tuple(
+        w for w in subject.windows if all(same_clock(w.zone, zone, year) for year in years)
+    )
+
+
+def _local(windows: Sequence[CallWindow]) -> tuple[Interval, ...]:
+    if not windows:
+        return ((0, 1440),)
+    merged: list[Interval] = []
+    for start, end in sorted((w.start, w.end) for w in windows if w.start < w.end):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def _judge(
+    subject: Subject,
+    zone: str,
+    local: tuple[Interval, ...],
+    rules: tuple[Rule, ...],
+    subdivision: str | None,
+) -> tuple[date, list[Span], int, tuple[Rule, ...]] | None:
+    tz = ZoneInfo(zone)
+    first = subject.span[0].astimezone(tz).date()
+    last = (subject.span[1] - _TICK).astimezone(tz).date()
+    special = _special_dates(subject, tz, first, last)
+    free: list[Span] | None = None
+    dirty: list[tuple[date, list[Span] | None]] = []
+    for group in day_classes(zone, rules, subdivision, first, last):
+        if not _class_offends(zone, group, local, rules, subdivision):
+            continue
+        for day in group.dates:
+            if day not in special:
+                dirty.append((day, None))
+                continue
+            free = free if free is not None else _free(subject)
+            spans = offence(zone, day, local, rules, subdivision, clip=free)
+            if spans:
+                dirty.append((day, spans))
+    if not dirty:
+        return None
+    day, known = min(dirty, key=lambda item: item[0])
+    spans = known if known is not None else offence(zone, day, local, rules, subdivision)
+    return day, spans, len(dirty), breached_rules(spans, zone, day, rules, subdivision)
+
+
+#: (zone, class key, callable intervals, rules, subdivision) -> whether that class offends.
+_VERDICTS: dict[tuple[object, ...], bool] = {}
+
+
+def _class_offends(
+    zone: str,
+    group: DayClass,
+    local: tuple[Interval, ...],
+    rules: tuple[Rule, ...],
+    subdivision: str | None,
+) -> bool:
+    key = (zone, group.key, local, rules, subdivision)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        verdict = bool(offence(zone, group.dates[0], local, rules, subdivision))
+        _VERDICTS[key] = verdict
+    return verdict
+
+
+def _special_dates(subject: Subject, tz: ZoneInfo, first: date, last: date) -> set[date]:
+    special = {first, last}
+    for start, end in subject.blackouts:
+        day = start.astimezone(tz).date()
+        stop = (end - _TICK).astimezone(tz).date()
+        while day <= stop:
+            special.add(day)
+            day += timedelta(days=1)
+    return special
+
+
+def _free(subject: Subject) -> list[Span]:
+    return subtract([subject.span], list(subject.blackouts))
+
+
+def _label(span: Span, zone: str) -> str:
+    tz = ZoneInfo(zone)
+    start, end = span[0].astimezone(tz), span[1].astimezone(tz)
+    end_text = "24:00" if end.time() == datetime.min.time() and end > start else f"{end:%H:%M}"
+    return f"{start:%H:%M}-{end_text}"
