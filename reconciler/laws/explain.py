@@ -53,16 +53,22 @@ def breach_message(breach: Breach) -> str:
         if breach.baseline
         else ""
     )
-    fix = (
-        "declare `audience` (jurisdictions, purpose) to be judged by the law where the callees are"
-        if breach.baseline
-        else "narrow the window or add blackouts (`cxsched validate --fix` adds the bans)"
-    )
     return (
         f"{where}{breach.jurisdiction} callees in {breach.zone} can be called outside legal "
         f"hours: first on {day} at {', '.join(breach.spans)} local time, {days} in all; "
-        f"{rules}; {fix} (not legal advice)"
+        f"{rules}; {_fix(breach)} (not legal advice)"
     )
+
+
+def _fix(breach: Breach) -> str:
+    if breach.baseline:
+        return (
+            "declare `audience` (jurisdictions, purpose) to be judged by the law where the "
+            "callees are"
+        )
+    if any(allowance(rule, breach).startswith("none ") for rule in breach.rules):
+        return "add blackouts for the days the law bans (`cxsched validate --fix` adds them)"
+    return "narrow the windows to the allowed hours"
 
 
 def uncovered_message(item: Uncovered) -> str:
