@@ -17,7 +17,7 @@ NY, CHI, DEN = "America/New_York", "America/Chicago", "America/Denver"
 
 def head(message: str) -> str:
     """The part of a legal-hours message before the rules it cites."""
-    return message.split("; ")[0]
+    return message.split("; ", 1)[0]
 
 
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> list[tuple[str, str, str]]:
@@ -343,6 +343,7 @@ def test_france_lunch_break_and_ascension(tmp_path: Path, monkeypatch: pytest.Mo
 def test_daylight_saving_days(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    *,
     start: str,
     end: str,
     window: tuple[str, str],

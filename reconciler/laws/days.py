@@ -24,9 +24,9 @@ __all__ = ["DayClass", "day_classes"]
 
 @dataclass(frozen=True, slots=True)
 class DayClass:
-    """A class of local dates (`key` says what they share) and its dates, in order."""
+    """A class of local dates (`key` numbers what they share) and its dates, in order."""
 
-    key: Hashable
+    key: int
     dates: tuple[date, ...]
 
 
@@ -35,10 +35,28 @@ def day_classes(
     zone: str, rules: tuple[Rule, ...], subdivision: str | None, first: date, last: date
 ) -> tuple[DayClass, ...]:
     """The local dates `first`..`last` of `zone`, grouped by class, classes by first date."""
-    groups: dict[Hashable, list[date]] = {}
+    groups: dict[int, list[date]] = {}
     for day in local_dates(first, last):
-        groups.setdefault(_key(zone, rules, subdivision, day), []).append(day)
+        key = _year_keys(zone, rules, subdivision, day.year)[day]
+        groups.setdefault(key, []).append(day)
     return tuple(DayClass(key, tuple(days)) for key, days in groups.items())
+
+
+#: Every class key seen, numbered: small integers are cheap to hash in the verdict caches.
+_NUMBERS: dict[Hashable, int] = {}
+
+
+@functools.cache
+def _year_keys(
+    zone: str, rules: tuple[Rule, ...], subdivision: str | None, year: int
+) -> dict[date, int]:
+    """The class number of every date of `year`."""
+    keys = {}
+    day = date(year, 1, 1)
+    while day.year == year:
+        keys[day] = _NUMBERS.setdefault(_key(zone, rules, subdivision, day), len(_NUMBERS))
+        day += timedelta(days=1)
+    return keys
 
 
 def _key(zone: str, rules: tuple[Rule, ...], subdivision: str | None, day: date) -> Hashable:

@@ -72,9 +72,13 @@ class Hours:
         return {"weekday": self.weekday, "saturday": self.saturday, "sunday": self.sunday}[kind]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
-    """One calling-hours rule of one jurisdiction, with where it comes from."""
+    """One calling-hours rule of one jurisdiction, with where it comes from.
+
+    Compared and hashed by identity: each rule is one object of the catalog, and the proof's
+    caches are keyed by tuples of rules.
+    """
 
     id: str
     jurisdiction: str

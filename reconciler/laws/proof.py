@@ -15,6 +15,7 @@ no window).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -133,10 +134,13 @@ def _targets(
 
 
 def _matching(subject: Subject, zone: str) -> tuple[CallWindow, ...]:
-    years = range(subject.span[0].year, subject.span[1].year + 1)
-    return tuple(
-        w for w in subject.windows if all(same_clock(w.zone, zone, year) for year in years)
-    )
+    first, last = subject.span[0].year, subject.span[1].year
+    return tuple(w for w in subject.windows if _same_clock(w.zone, zone, first, last))
+
+
+@functools.cache
+def _same_clock(a: str, b: str, first: int, last: int) -> bool:
+    return all(same_clock(a, b, year) for year in range(first, last + 1))
 
 
 def _local(windows: Sequence[CallWindow]) -> tuple[Interval, ...]:
@@ -158,15 +162,14 @@ def _judge(
     rules: tuple[Rule, ...],
     subdivision: str | None,
 ) -> tuple[date, list[Span], int, tuple[Rule, ...]] | None:
-    tz = ZoneInfo(zone)
-    first = subject.span[0].astimezone(tz).date()
-    last = (subject.span[1] - _TICK).astimezone(tz).date()
-    special = _special_dates(subject, tz, first, last)
+    first, last = _local_dates(subject.span, zone)
+    groups = _offending_classes(zone, rules, subdivision, (first, last), local)
+    if not groups:
+        return None
+    special = _special_dates(subject, ZoneInfo(zone), first, last)
     free: list[Span] | None = None
     dirty: list[tuple[date, list[Span] | None]] = []
-    for group in day_classes(zone, rules, subdivision, first, last):
-        if not _class_offends(zone, group, local, rules, subdivision):
-            continue
+    for group in groups:
         for day in group.dates:
             if day not in special:
                 dirty.append((day, None))
@@ -180,6 +183,29 @@ def _judge(
     day, known = min(dirty, key=lambda item: item[0])
     spans = known if known is not None else offence(zone, day, local, rules, subdivision)
     return day, spans, len(dirty), breached_rules(spans, zone, day, rules, subdivision)
+
+
+@functools.lru_cache(maxsize=65536)
+def _local_dates(span: Span, zone: str) -> tuple[date, date]:
+    """The first and last local dates of `span` in `zone`."""
+    tz = ZoneInfo(zone)
+    return span[0].astimezone(tz).date(), (span[1] - _TICK).astimezone(tz).date()
+
+
+@functools.lru_cache(maxsize=65536)
+def _offending_classes(
+    zone: str,
+    rules: tuple[Rule, ...],
+    subdivision: str | None,
+    dates: tuple[date, date],
+    local: tuple[Interval, ...],
+) -> tuple[DayClass, ...]:
+    """The classes of `first`..`last` on which `local` breaks the rules (as whole days)."""
+    return tuple(
+        group
+        for group in day_classes(zone, rules, subdivision, *dates)
+        if _class_offends(zone, group, local, rules, subdivision)
+    )
 
 
 #: (zone, class key, callable intervals, rules, subdivision) -> whether that class offends.
