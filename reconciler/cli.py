@@ -32,6 +32,7 @@ _COMMANDS: dict[str, str] = {
     "export": "export",
     "audit": "audit",
     "emulator": "emulator",
+    "laws": "laws",
 }
 _PACKAGE = "reconciler.commands"
 
