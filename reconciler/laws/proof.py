@@ -28,7 +28,17 @@ from reconciler.laws.model import Interval, Purpose, Rule
 from reconciler.laws.zones import country_of, jurisdiction_zones, same_clock
 from reconciler.spans import Span, subtract
 
-__all__ = ["Audience", "Breach", "CallWindow", "Proof", "Subject", "Uncovered", "prove"]
+__all__ = [
+    "Audience",
+    "Breach",
+    "CallWindow",
+    "Offence",
+    "Proof",
+    "Subject",
+    "Uncovered",
+    "offences",
+    "prove",
+]
 
 _TICK = timedelta(microseconds=1)
 
@@ -162,10 +172,27 @@ def _judge(
     rules: tuple[Rule, ...],
     subdivision: str | None,
 ) -> tuple[date, list[Span], int, tuple[Rule, ...]] | None:
+    dirty = _dirty_days(subject, zone, local, rules, subdivision)
+    if not dirty:
+        return None
+    day, known = min(dirty, key=lambda item: item[0])
+    spans = known if known is not None else offence(zone, day, local, rules, subdivision)
+    return day, spans, len(dirty), breached_rules(spans, zone, day, rules, subdivision)
+
+
+def _dirty_days(
+    subject: Subject,
+    zone: str,
+    local: tuple[Interval, ...],
+    rules: tuple[Rule, ...],
+    subdivision: str | None,
+) -> list[tuple[date, list[Span] | None]]:
+    """Every offending local date; its spans when computed exactly, None when they are its
+    class's (a date the schedule does not make special)."""
     first, last = _local_dates(subject.span, zone)
     groups = _offending_classes(zone, rules, subdivision, (first, last), local)
     if not groups:
-        return None
+        return []
     special = _special_dates(subject, ZoneInfo(zone), first, last)
     free: list[Span] | None = None
     dirty: list[tuple[date, list[Span] | None]] = []
@@ -178,11 +205,36 @@ def _judge(
             spans = offence(zone, day, local, rules, subdivision, clip=free)
             if spans:
                 dirty.append((day, spans))
-    if not dirty:
-        return None
-    day, known = min(dirty, key=lambda item: item[0])
-    spans = known if known is not None else offence(zone, day, local, rules, subdivision)
-    return day, spans, len(dirty), breached_rules(spans, zone, day, rules, subdivision)
+    return sorted(dirty, key=lambda item: item[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Offence:
+    """One offending local date of one zone of one jurisdiction, with its exact UTC spans."""
+
+    jurisdiction: str
+    zone: str
+    day: date
+    spans: tuple[Span, ...]
+    rules: tuple[Rule, ...]
+
+
+def offences(subject: Subject, audience: Audience | None, cat: Catalog) -> list[Offence]:
+    """Every offending date of every jurisdiction zone, exactly (for fixes and calendars)."""
+    found: list[Offence] = []
+    for jurisdiction, zones, binding in _targets(subject, audience, cat):
+        rules = tuple(rule for rule in binding if rule.hours is not None)
+        subdivision = jurisdiction.partition("-")[2] or None
+        for zone in zones:
+            matching = _matching(subject, zone)
+            if not rules or (subject.windows and not matching):
+                continue
+            local = _local(matching)
+            for day, known in _dirty_days(subject, zone, local, rules, subdivision):
+                spans = known or offence(zone, day, local, rules, subdivision, clip=_free(subject))
+                breached = breached_rules(spans, zone, day, rules, subdivision)
+                found.append(Offence(jurisdiction, zone, day, tuple(spans), breached))
+    return found
 
 
 @functools.lru_cache(maxsize=65536)
