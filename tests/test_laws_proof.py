@@ -47,7 +47,8 @@ def test_rhode_island_saturday_ends_at_17(tmp_path: Path, monkeypatch: pytest.Mo
             "US-RI callees in America/New_York can be called outside legal hours: first on "
             "Sat 2027-01-02 at 17:00-17:30 local time, 1 day in all; US-RI allows 10:00-17:00 "
             "on Saturdays (R.I. Gen. Laws 5-61-3.6; 5-61-2 (hours of operation), confidence P); "
-            "narrow the windows to the allowed hours (not legal advice)",
+            "add blackouts for the hours the law closes on such days (`cxsched validate --fix` "
+            "adds them) (not legal advice)",
         )
     ]
 

@@ -15,7 +15,7 @@ from reconciler.laws.model import PURPOSES, Purpose
 from reconciler.laws.proof import Audience
 from reconciler.laws.zones import jurisdiction_zones
 
-__all__ = ["as_mapping", "read_audience", "unknown_codes"]
+__all__ = ["as_mapping", "audience_of", "read_audience", "unknown_codes"]
 
 
 def read_audience(value: object) -> Audience | None:
@@ -29,6 +29,17 @@ def read_audience(value: object) -> Audience | None:
     if purpose is not None and purpose not in PURPOSES:
         return None
     return Audience(tuple(dict.fromkeys(cast(list[str], codes))), cast(Purpose | None, purpose))
+
+
+def audience_of(
+    data: Mapping[str, Any], campaigns: Mapping[str, Audience]
+) -> tuple[Audience | None, bool]:
+    """The audience of a schedule document: its own `audience`, else its campaign's in
+    cxsched.yaml (`campaigns`), else None; and whether the file declared it itself."""
+    if data.get("audience") is not None:
+        return read_audience(data["audience"]), True
+    campaign = data.get("campaignId")
+    return (campaigns.get(campaign) if isinstance(campaign, str) else None), False
 
 
 def unknown_codes(audience: Audience, cat: Catalog) -> list[tuple[int, str]]:

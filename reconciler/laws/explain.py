@@ -5,12 +5,20 @@ message that judges a schedule says so.
 
 from __future__ import annotations
 
+from datetime import date
+
 from reconciler.laws.allowed import day_kind
 from reconciler.laws.holidays import holiday_names
 from reconciler.laws.model import Rule, intervals_label
 from reconciler.laws.proof import Breach, Uncovered
 
-__all__ = ["allowance", "breach_message", "rules_on", "uncovered_message"]
+__all__ = [
+    "allowance",
+    "allowance_on",
+    "breach_message",
+    "rules_on",
+    "uncovered_message",
+]
 
 _KINDS = {"weekday": "weekdays", "saturday": "Saturdays", "sunday": "Sundays"}
 
@@ -30,12 +38,16 @@ def rules_on(breach: Breach) -> str:
 
 def allowance(rule: Rule, breach: Breach) -> str:
     """What `rule` allows on the breach's first date, e.g. '12:00-21:00 on Sundays'."""
+    return allowance_on(rule, breach.first, breach.jurisdiction)
+
+
+def allowance_on(rule: Rule, day: date, jurisdiction: str) -> str:
+    """What `rule` allows on `day` for callees of `jurisdiction`, e.g. 'none on Flag Day'."""
     assert rule.hours is not None
-    subdivision = breach.jurisdiction.partition("-")[2] or None
-    kind = day_kind(rule, breach.first, subdivision)
+    subdivision = jurisdiction.partition("-")[2] or None
+    kind = day_kind(rule, day, subdivision)
     if kind == "holiday" and rule.holidays is not None:
-        name = holiday_names(rule.holidays, subdivision, breach.first.year)[breach.first]
-        when = f"on {name}"
+        when = f"on {holiday_names(rule.holidays, subdivision, day.year)[day]}"
     else:
         when = f"on {_KINDS[kind]}"
     clocks = ", ".join(c for c in rule.clocks if c != "called-local")
@@ -66,8 +78,16 @@ def _fix(breach: Breach) -> str:
             "declare `audience` (jurisdictions, purpose) to be judged by the law where the "
             "callees are"
         )
-    if any(allowance(rule, breach).startswith("none ") for rule in breach.rules):
-        return "add blackouts for the days the law bans (`cxsched validate --fix` adds them)"
+    subdivision = breach.jurisdiction.partition("-")[2] or None
+    if any(
+        rule.hours is not None
+        and rule.hours.of(day_kind(rule, breach.first, subdivision)) != rule.hours.weekday
+        for rule in breach.rules
+    ):
+        return (
+            "add blackouts for the hours the law closes on such days "
+            "(`cxsched validate --fix` adds them)"
+        )
     return "narrow the windows to the allowed hours"
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "Uncovered",
     "offences",
     "prove",
+    "zone_windows",
 ]
 
 _TICK = timedelta(microseconds=1)
@@ -206,6 +207,19 @@ def _dirty_days(
             if spans:
                 dirty.append((day, spans))
     return sorted(dirty, key=lambda item: item[0])
+
+
+def zone_windows(
+    subject: Subject, audience: Audience | None, cat: Catalog
+) -> list[tuple[str, str, tuple[Interval, ...]]]:
+    """(jurisdiction, zone, callable local intervals) of every zone some window calls."""
+    found = []
+    for jurisdiction, zones, _ in _targets(subject, audience, cat):
+        for zone in zones:
+            matching = _matching(subject, zone)
+            if matching or not subject.windows:
+                found.append((jurisdiction, zone, _local(matching)))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from reconciler.laws.audience import read_audience, unknown_codes
+from reconciler.laws.audience import audience_of, unknown_codes
 from reconciler.laws.catalog import catalog
 from reconciler.laws.explain import breach_message, uncovered_message
 from reconciler.laws.proof import Audience, CallWindow, Subject, prove
@@ -75,8 +75,5 @@ def _minutes(clock: time) -> int:
 def _audience(
     emit: Emitter, view: ScheduleView, context: RuleContext
 ) -> tuple[Audience | None, str]:
-    declared = emit.document.data.get("audience")
-    if declared is not None:
-        return read_audience(declared), "/audience/jurisdictions"
-    campaign = view.campaign_id
-    return context.audiences.get(campaign) if campaign else None, "/campaignId"
+    audience, own = audience_of(emit.document.data, context.audiences)
+    return audience, "/audience/jurisdictions" if own else "/campaignId"
