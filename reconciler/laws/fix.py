@@ -4,9 +4,10 @@ Sunday and holiday rules require, and what it cannot mend.
 A blackout only ever removes callable time, so a fix never widens it. Only offences on days
 for which a broken rule allows less than on weekdays are blacked out (the Sunday morning
 before Texas's noon, Rhode Island's Sundays and holidays, its Saturday evening); everyday
-hours that break the law need narrower windows, which is advice, not an edit. A blackout stops calls to every callee of
-the schedule, so when it also removes time that another declared jurisdiction's law allows,
-the schedule serves conflicting jurisdictions and the fix says how to split it.
+hours that break the law need narrower windows, which is advice, not an edit. A blackout
+stops calls to every callee of the schedule, so when it also removes time that another
+declared jurisdiction's law allows, the schedule serves conflicting jurisdictions and the fix
+says how to split it.
 """
 
 from __future__ import annotations
