@@ -298,7 +298,11 @@ def _unmanaged_json(item: Unmanaged) -> dict[str, Any]:
 
 
 def _action_json(action: Action) -> dict[str, Any]:
-    return {
+    from reconciler.plan.review import review_action, review_json
+
+    review = review_action(action)
+    extra = {} if review is None or not review.zones else {"review": review_json(review)}
+    return extra | {
         "kind": action.kind,
         "campaign_id": action.campaign_id,
         "name": action.name,

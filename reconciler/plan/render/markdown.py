@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from reconciler.plan.build import Action, Plan, PlanCounts
+from reconciler.plan.render.text import review_lines
 from reconciler.plan.render.values import (
     deletes,
     format_value,
@@ -21,6 +22,7 @@ from reconciler.plan.render.values import (
     shown_changes,
     summary_line,
 )
+from reconciler.plan.review import review_action
 
 __all__ = ["MARKDOWN_LIMIT", "render_markdown"]
 
@@ -125,8 +127,20 @@ def _section(action: Action) -> str:
         if action.source
         else "Declared by no file; its campaign opts in to pruning."
     )
-    lines += ["", *_changes_table(action), "</details>", ""]
+    lines += ["", *_changes_table(action), *_review(action), "</details>", ""]
     return "\n".join(lines) + "\n"
+
+
+def _review(action: Action) -> list[str]:
+    review = review_action(action)
+    if review is None or not review.zones:
+        return []
+    flag = (
+        "**Callable time widens: needs compliance review.**"
+        if review.needs_compliance_review
+        else "Callable time only narrows."
+    )
+    return ["", flag, "", "```", *review_lines(review)[1:], "```"]
 
 
 def _changes_table(action: Action) -> list[str]:
