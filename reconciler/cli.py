@@ -33,6 +33,7 @@ _COMMANDS: dict[str, str] = {
     "audit": "audit",
     "emulator": "emulator",
     "laws": "laws",
+    "calendar": "calendar",
 }
 _PACKAGE = "reconciler.commands"
 

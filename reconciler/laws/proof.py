@@ -36,6 +36,7 @@ __all__ = [
     "Proof",
     "Subject",
     "Uncovered",
+    "callable_local",
     "offences",
     "prove",
     "zone_windows",
@@ -207,6 +208,15 @@ def _dirty_days(
             if spans:
                 dirty.append((day, spans))
     return sorted(dirty, key=lambda item: item[0])
+
+
+def callable_local(subject: Subject, zone: str) -> tuple[Interval, ...]:
+    """The local intervals in which the windows call callees of `zone` (whole days without
+    windows; none when no window is for that zone)."""
+    matching = _matching(subject, zone)
+    if subject.windows and not matching:
+        return ()
+    return _local(matching)
 
 
 def zone_windows(

@@ -7,11 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.laws.calendar import CalendarDay
 from reconciler.laws.catalog import Catalog
-from reconciler.laws.model import PURPOSES, Rule
+from reconciler.laws.model import PURPOSES, Rule, intervals_label
 from reconciler.laws.zones import jurisdiction_zones
 
-__all__ = ["catalog_json", "catalog_text", "jurisdiction_json", "jurisdiction_text"]
+__all__ = [
+    "calendar_text",
+    "catalog_json",
+    "catalog_text",
+    "jurisdiction_json",
+    "jurisdiction_text",
+]
 
 
 def catalog_text(cat: Catalog) -> str:
@@ -121,3 +128,15 @@ def _effective(rule: Rule) -> str:
         return "in force" if end is None else f"until {end.isoformat()}"
     start = rule.effective_from.isoformat()
     return f"from {start}" if end is None else f"{start} to {end.isoformat()}"
+
+
+def calendar_text(days: list[CalendarDay], title: str) -> str:
+    """One line per local date: callable, legal and outside hours."""
+    lines = [title]
+    for item in days:
+        legal = "no hours rule" if item.legal is None else intervals_label(item.legal)
+        line = f"{item.day:%Y-%m-%d %a}  callable {intervals_label(item.callable)}  legal {legal}"
+        if item.outside:
+            line += f"  OUTSIDE {intervals_label(item.outside)}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
