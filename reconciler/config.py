@@ -1,7 +1,8 @@
 """The repository config file, `cxsched.yaml` at the repo root: what belongs in git.
 
 It holds the tenant profile (dialer capacity, maximum call rate, API request budget), the
-campaigns that opt in to pruning and the audience each campaign calls (`reconciler.laws`),
+campaigns that opt in to pruning and the audience each campaign calls, the organisation's
+calling-hours policy (house rules, counsel-approved exceptions: `reconciler.laws`),
 fields to ignore in diffs and the audit trail's path. It is optional (every value has a
 default) and schema-validated (`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
@@ -19,6 +20,7 @@ from typing import Any
 
 from reconciler.errors import InputError
 from reconciler.laws.audience import read_audience
+from reconciler.laws.policy import LawPolicy, read_policy
 from reconciler.laws.proof import Audience
 from reconciler.model import Finding, TenantLimits
 
@@ -68,6 +70,7 @@ class RepoConfig:
     audit_path: Path = DEFAULT_AUDIT_PATH
     source: Path | None = None
     audiences: Mapping[str, Audience] = field(default_factory=dict)
+    law_policy: LawPolicy = field(default_factory=LawPolicy)
 
 
 class ConfigError(InputError):
@@ -126,4 +129,5 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         for name, options in campaigns.items()
         if (audience := read_audience(options.get("audience"))) is not None
     }
-    return RepoConfig(profile, prune, ignore, audit, source, audiences)
+    policy = read_policy(data.get("laws", {}), source.name)
+    return RepoConfig(profile, prune, ignore, audit, source, audiences, policy)

@@ -21,9 +21,10 @@ from reconciler.errors import InputError
 from reconciler.laws.audience import audience_of
 from reconciler.laws.catalog import catalog
 from reconciler.laws.fix import Fix, plan_fix
+from reconciler.laws.policy import LawPolicy
 from reconciler.laws.proof import Audience
 from reconciler.loader import load_file
-from reconciler.validate.rules.legal import subject_of
+from reconciler.validate.rules.legal import policy_of, subject_of
 from reconciler.validate.rules.view import ScheduleView
 
 __all__ = ["FileFix", "describe", "fix_files"]
@@ -37,17 +38,19 @@ class FileFix:
     fix: Fix
 
 
-def fix_files(paths: Sequence[str], audiences: Mapping[str, Audience]) -> list[FileFix]:
+def fix_files(
+    paths: Sequence[str], audiences: Mapping[str, Audience], policy: LawPolicy
+) -> list[FileFix]:
     """Fix each schedule file of `paths` in place; the fixes with something to say."""
     found = []
     for path in paths:
-        item = _fix_file(path, audiences)
+        item = _fix_file(path, audiences, policy)
         if item is not None:
             found.append(item)
     return found
 
 
-def _fix_file(path: str, audiences: Mapping[str, Audience]) -> FileFix | None:
+def _fix_file(path: str, audiences: Mapping[str, Audience], policy: LawPolicy) -> FileFix | None:
     document = load_file(path, path).document
     if document is None:
         return None
@@ -55,7 +58,7 @@ def _fix_file(path: str, audiences: Mapping[str, Audience]) -> FileFix | None:
     if subject is None:
         return None
     audience, _ = audience_of(document.data, audiences)
-    fix = plan_fix(subject, audience, catalog())
+    fix = plan_fix(subject, audience, catalog(), policy_of(document.data, policy))
     if fix.blackouts:
         zone = ZoneInfo(subject.zone)
         items = [

@@ -18,7 +18,7 @@ from reconciler.laws.calendar import calendar_days
 from reconciler.laws.catalog import catalog
 from reconciler.laws.render import calendar_text
 from reconciler.loader import load_file
-from reconciler.validate.rules.legal import subject_of
+from reconciler.validate.rules.legal import policy_of, subject_of
 from reconciler.validate.rules.view import ScheduleView
 from reconciler.validate.timezones import get_zone
 
@@ -48,7 +48,8 @@ def command(file: Path, zone: str, png: Path | None, config: Path | None) -> Non
         raise InputError(f"{file}: no readable span or zone; run `cxsched validate {file}`")
     repo = load_repo_config(config)
     audience, _ = audience_of(loaded.document.data, repo.audiences)
-    days = calendar_days(subject, audience, catalog(), zone)
+    policy = policy_of(loaded.document.data, repo.law_policy)
+    days = calendar_days(subject, audience, catalog(), zone, policy)
     who = ", ".join(audience.jurisdictions) if audience else "the national baseline"
     title = f"{file}: callable and legal hours in {zone}, for {who} (not legal advice)"
     click.echo(calendar_text(days, title), nl=False)

@@ -165,4 +165,9 @@ def _audit(
             "counts": plan.counts()._asdict(),
             "checks": [check.to_json() for check in checks],
         }
+        | (
+            {"law_exceptions": [item.to_json() for item in plan.law_exceptions]}
+            if plan.law_exceptions
+            else {}
+        )
     )

@@ -68,7 +68,7 @@ def _fix(findings: tuple[Finding, ...], repo: RepoConfig) -> bool:
     from reconciler.adopt.lawfix import describe, fix_files
 
     targets = sorted({f.path for f in findings if f.rule == "legal-hours"})
-    fixed = fix_files(targets, repo.audiences)
+    fixed = fix_files(targets, repo.audiences, repo.law_policy)
     for item in fixed:
         for line in describe(item):
             click.echo(line, err=True)

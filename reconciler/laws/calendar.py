@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from reconciler.laws.allowed import allowed_spans, intersect, local_spans
 from reconciler.laws.catalog import Catalog
 from reconciler.laws.model import Interval, Rule
-from reconciler.laws.proof import Audience, Subject, callable_local
+from reconciler.laws.policy import apply_policy
+from reconciler.laws.proof import Audience, Policy, Subject, callable_local
 from reconciler.laws.zones import country_of, jurisdiction_zones
 from reconciler.spans import Span, day_span, local_dates, merge, subtract
 
@@ -35,11 +36,15 @@ class CalendarDay:
 
 
 def calendar_days(
-    subject: Subject, audience: Audience | None, cat: Catalog, zone: str
+    subject: Subject,
+    audience: Audience | None,
+    cat: Catalog,
+    zone: str,
+    policy: Policy | None = None,
 ) -> list[CalendarDay]:
-    """Every local date of the span in `zone` (an IANA name)."""
+    """Every local date of the span in `zone` (an IANA name), under `policy`."""
     tz = ZoneInfo(zone)
-    rules = _rules(audience, cat, zone)
+    rules = _rules(audience, cat, zone, policy)
     local = callable_local(subject, zone)
     free = subtract([subject.span], list(subject.blackouts))
     first = subject.span[0].astimezone(tz).date()
@@ -61,18 +66,24 @@ def calendar_days(
     return days
 
 
-def _rules(audience: Audience | None, cat: Catalog, zone: str) -> list[tuple[str, Rule]]:
+def _rules(
+    audience: Audience | None, cat: Catalog, zone: str, policy: Policy | None
+) -> list[tuple[str, Rule]]:
     if audience is None:
-        country = country_of(zone)
-        found = cat.baseline(country) if country else ()
-        return [(country or "", rule) for rule in found if rule.hours is not None]
-    return [
-        (code, rule)
-        for code in audience.jurisdictions
-        if zone in jurisdiction_zones(cat, code)
-        for rule in cat.binding(code, audience.purpose)
-        if rule.hours is not None
-    ]
+        country = country_of(zone) or ""
+        targets = [(country, cat.baseline(country) if country else ())]
+    else:
+        targets = [
+            (code, cat.binding(code, audience.purpose))
+            for code in audience.jurisdictions
+            if zone in jurisdiction_zones(cat, code)
+        ]
+    if policy is not None:
+        targets = [
+            (code, apply_policy(rules, code, policy.rules, policy.exceptions))
+            for code, rules in targets
+        ]
+    return [(code, rule) for code, rules in targets for rule in rules if rule.hours is not None]
 
 
 def _legal(

@@ -21,7 +21,7 @@ from reconciler.laws.allowed import day_kind, intersect, local_spans
 from reconciler.laws.catalog import Catalog
 from reconciler.laws.explain import allowance_on
 from reconciler.laws.model import Rule
-from reconciler.laws.proof import Audience, Offence, Subject, offences, zone_windows
+from reconciler.laws.proof import Audience, Offence, Policy, Subject, offences, zone_windows
 from reconciler.spans import Span, merge
 
 __all__ = ["Fix", "FixBlackout", "plan_fix"]
@@ -48,9 +48,11 @@ class Fix:
     conflicts: tuple[str, ...]
 
 
-def plan_fix(subject: Subject, audience: Audience | None, cat: Catalog) -> Fix:
+def plan_fix(
+    subject: Subject, audience: Audience | None, cat: Catalog, policy: Policy | None = None
+) -> Fix:
     """The fix of `subject` for `audience` (nothing to add when it keeps to the law)."""
-    found = offences(subject, audience, cat)
+    found = offences(subject, audience, cat, policy)
     restricted = [item for item in found if _restricted_day(item)]
     narrow = _narrow_advice([item for item in found if not _restricted_day(item)])
     blackouts = _blackouts(restricted)

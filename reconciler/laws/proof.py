@@ -25,6 +25,7 @@ from reconciler.laws.allowed import breached_rules, offence
 from reconciler.laws.catalog import Catalog
 from reconciler.laws.days import DayClass, day_classes
 from reconciler.laws.model import Interval, Purpose, Rule
+from reconciler.laws.policy import LawException, LawPolicy, apply_policy
 from reconciler.laws.zones import country_of, jurisdiction_zones, same_clock
 from reconciler.spans import Span, subtract
 
@@ -33,6 +34,7 @@ __all__ = [
     "Breach",
     "CallWindow",
     "Offence",
+    "Policy",
     "Proof",
     "Subject",
     "Uncovered",
@@ -43,6 +45,14 @@ __all__ = [
 ]
 
 _TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The organisation policy and the exceptions that apply to the schedule being proved."""
+
+    rules: LawPolicy
+    exceptions: tuple[LawException, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +112,17 @@ class Proof:
     uncovered: tuple[Uncovered, ...]
 
 
-def prove(subject: Subject, audience: Audience | None, cat: Catalog) -> Proof:
-    """Every breach and uncovered zone of `subject` for `audience` (None: the baseline)."""
+def prove(
+    subject: Subject,
+    audience: Audience | None,
+    cat: Catalog,
+    policy: Policy | None = None,
+) -> Proof:
+    """Every breach and uncovered zone of `subject` for `audience` (None: the baseline),
+    under the organisation's `policy` (house rules added, excepted rules lifted)."""
     breaches: list[Breach] = []
     uncovered: list[Uncovered] = []
-    for jurisdiction, zones, binding in _targets(subject, audience, cat):
+    for jurisdiction, zones, binding in _targets(subject, audience, cat, policy):
         rules = tuple(rule for rule in binding if rule.hours is not None)
         subdivision = jurisdiction.partition("-")[2] or None
         for zone in zones:
@@ -129,9 +145,21 @@ def prove(subject: Subject, audience: Audience | None, cat: Catalog) -> Proof:
 
 
 def _targets(
-    subject: Subject, audience: Audience | None, cat: Catalog
+    subject: Subject, audience: Audience | None, cat: Catalog, policy: Policy | None = None
 ) -> list[tuple[str, tuple[str, ...], tuple[Rule, ...]]]:
     """(jurisdiction, its zones, the rules binding there) to prove the schedule against."""
+    found = _law_targets(subject, audience, cat)
+    if policy is None:
+        return found
+    return [
+        (code, zones, apply_policy(rules, code, policy.rules, policy.exceptions))
+        for code, zones, rules in found
+    ]
+
+
+def _law_targets(
+    subject: Subject, audience: Audience | None, cat: Catalog
+) -> list[tuple[str, tuple[str, ...], tuple[Rule, ...]]]:
     if audience is not None:
         return [
             (code, jurisdiction_zones(cat, code), cat.binding(code, audience.purpose))
@@ -243,10 +271,12 @@ class Offence:
     rules: tuple[Rule, ...]
 
 
-def offences(subject: Subject, audience: Audience | None, cat: Catalog) -> list[Offence]:
+def offences(
+    subject: Subject, audience: Audience | None, cat: Catalog, policy: Policy | None = None
+) -> list[Offence]:
     """Every offending date of every jurisdiction zone, exactly (for fixes and calendars)."""
     found: list[Offence] = []
-    for jurisdiction, zones, binding in _targets(subject, audience, cat):
+    for jurisdiction, zones, binding in _targets(subject, audience, cat, policy):
         rules = tuple(rule for rule in binding if rule.hours is not None)
         subdivision = jurisdiction.partition("-")[2] or None
         for zone in zones:

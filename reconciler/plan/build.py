@@ -27,6 +27,7 @@ from reconciler import __version__
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.config import IgnoreRule, RepoConfig
 from reconciler.errors import PlanError
+from reconciler.laws.policy import LawException
 from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits
 from reconciler.plan.identity import match_campaign, source_path
 from reconciler.plan.normalise import (
@@ -122,6 +123,8 @@ class Plan:
     ignore: tuple[IgnoreRule, ...]
     actions: tuple[Action, ...]
     unmanaged: tuple[Unmanaged, ...]
+    #: the counsel-approved calling-law exceptions (cxsched.yaml) of the planned schedules
+    law_exceptions: tuple[LawException, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -164,7 +167,11 @@ class Plan:
             "summary": self.counts()._asdict(),
             "actions": [_action_json(action) for action in self.actions],
             "unmanaged": [_unmanaged_json(item) for item in self.unmanaged],
-        }
+        } | (
+            {"law_exceptions": [item.to_json() for item in self.law_exceptions]}
+            if self.law_exceptions
+            else {}
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Plan:
@@ -264,6 +271,16 @@ def make_plan(
         ignore=tuple(config.ignore_differences),
         actions=tuple(sorted(actions, key=_action_key)),
         unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.campaign_id, u.name, u.schedule_id))),
+        law_exceptions=_exceptions(config, actions),
+    )
+
+
+def _exceptions(config: RepoConfig, actions: Sequence[Action]) -> tuple[LawException, ...]:
+    """The calling-law exceptions that match a planned (not deleted) schedule."""
+    return tuple(
+        item
+        for item in config.law_policy.exceptions
+        if any(a.kind != "delete" and item.matches(a.campaign_id, a.name) for a in actions)
     )
 
 

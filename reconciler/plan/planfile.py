@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
 from reconciler.config import IgnoreRule
 from reconciler.errors import PlanError
+from reconciler.laws.policy import LawException
 from reconciler.model import TenantLimits
 from reconciler.plan.build import (
     ACTION_KINDS,
@@ -183,6 +185,36 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
             _unmanaged(item, f"/unmanaged/{i}")
             for i, item in enumerate(_objects(data, "unmanaged", ""))
         ),
+        law_exceptions=tuple(
+            _exception(item, f"/law_exceptions/{i}")
+            for i, item in enumerate(
+                _objects(data, "law_exceptions", "") if "law_exceptions" in data else []
+            )
+        ),
+    )
+
+
+def _exceptions(data: Mapping[str, Any]) -> tuple[LawException, ...]:
+    """The optional `law_exceptions` (absent from plans without exceptions)."""
+    if "law_exceptions" not in data:
+        return ()
+    items = _objects(data, "law_exceptions", "")
+    return tuple(_exception(item, f"/law_exceptions/{i}") for i, item in enumerate(items))
+
+
+def _exception(data: Mapping[str, Any], where: str) -> LawException:
+    until = _get(data, "until", _OPT_STR, where)
+    try:
+        day = None if until is None else date.fromisoformat(until)
+    except ValueError as exc:
+        raise _bad(f"{where}/until", "must be a date like 2027-06-30") from exc
+    return LawException(
+        rule=_get(data, "rule", _STR, where),
+        reason=_get(data, "reason", _STR, where),
+        approved_by=_get(data, "approved_by", _STR, where),
+        campaign=_get(data, "campaign", _STR, where),
+        name=_get(data, "name", _STR, where),
+        until=day,
     )
 
 

@@ -99,7 +99,11 @@ def load_desired(
     files = find_schedule_files(paths)
     source = f"tenant profile in {config.source}" if config.source else "default tenant profile"
     context = RuleContext(
-        now or datetime.now(UTC), config.tenant.limits(), source, config.audiences
+        now or datetime.now(UTC),
+        config.tenant.limits(),
+        source,
+        config.audiences,
+        config.law_policy,
     )
     checked = _check_all(files, context, workers)
     paths_of = [Path(item.path) for item in checked]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from reconciler.plan.build import Action, Plan, PlanCounts
-from reconciler.plan.render.text import review_lines
+from reconciler.plan.render.text import exception_lines, review_lines
 from reconciler.plan.render.values import (
     deletes,
     format_value,
@@ -53,7 +53,7 @@ def render_markdown(
     """The plan as a PR comment of fewer than `limit` characters."""
     where = _where(plan_link, plan_file)
     head = _head(plan)
-    tail = [*_unmanaged(plan), f"Full plan: {where}", ""]
+    tail = [*_unmanaged(plan), *_exceptions(plan), f"Full plan: {where}", ""]
     sections = [_section(action) for action in plan.changes]
     text = _fit(head, sections, tail, limit, where)
     if len(text) < limit:
@@ -129,6 +129,13 @@ def _section(action: Action) -> str:
     )
     lines += ["", *_changes_table(action), *_review(action), "</details>", ""]
     return "\n".join(lines) + "\n"
+
+
+def _exceptions(plan: Plan) -> list[str]:
+    if not plan.law_exceptions:
+        return []
+    lines = exception_lines(plan)
+    return [f"**{lines[0]}**", "", *(f"- {_text(line[4:])}" for line in lines[1:]), ""]
 
 
 def _review(action: Action) -> list[str]:

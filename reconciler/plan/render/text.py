@@ -28,7 +28,7 @@ from reconciler.plan.render.values import (
 )
 from reconciler.plan.review import DAYS, Review, grid_header, review_action
 
-__all__ = ["render_text", "review_lines"]
+__all__ = ["exception_lines", "render_text", "review_lines"]
 
 _SIGNS = {"create": "+", "update": "~", "delete": "-"}
 _COLORS = {"+": "green", "~": "yellow", "-": "red", "?": "cyan"}
@@ -49,6 +49,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines += [*_unmanaged_lines(plan, paint), ""]
     if deletes(plan):
         lines += [*_delete_banner(plan, color), ""]
+    if plan.law_exceptions:
+        lines += [*exception_lines(plan), ""]
     lines.append(summary_line(plan.counts()))
     return "\n".join(lines) + "\n"
 
@@ -79,6 +81,18 @@ def _action_lines(action: Action, paint: _Painter) -> list[str]:
     review = review_action(action)
     if review is not None and review.zones:
         lines.extend("      " + line for line in review_lines(review))
+    return lines
+
+
+def exception_lines(plan: Plan) -> list[str]:
+    """The counsel-approved calling-law exceptions the plan's schedules rely on."""
+    lines = ["Calling-law exceptions approved by counsel (cxsched.yaml laws.exceptions):"]
+    for item in plan.law_exceptions:
+        until = f" until {item.until.isoformat()}" if item.until else ""
+        lines.append(
+            f"  ! {item.rule} lifted for {item.campaign}/{item.name}{until}: {item.reason} "
+            f"(approved by {item.approved_by})"
+        )
     return lines
 
 

@@ -14,17 +14,20 @@ legal-jurisdiction error     a declared code with no known zone
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time
+from typing import Any
 
 from reconciler.laws.audience import audience_of, unknown_codes
 from reconciler.laws.catalog import catalog
 from reconciler.laws.explain import breach_message, uncovered_message
-from reconciler.laws.proof import Audience, CallWindow, Subject, prove
+from reconciler.laws.policy import LawPolicy
+from reconciler.laws.proof import Audience, CallWindow, Policy, Subject, prove
 from reconciler.spans import merge
 from reconciler.validate.rules.context import Emitter, RuleContext
 from reconciler.validate.rules.view import ScheduleView
 
-__all__ = ["check_laws", "subject_of"]
+__all__ = ["check_laws", "policy_of", "subject_of"]
 
 
 def check_laws(view: ScheduleView, emit: Emitter, context: RuleContext) -> None:
@@ -44,7 +47,7 @@ def check_laws(view: ScheduleView, emit: Emitter, context: RuleContext) -> None:
             emit(f"{pointer}/{index}", "legal-jurisdiction", "error", message)
         if unknown:
             return
-    proof = prove(subject, audience, cat)
+    proof = prove(subject, audience, cat, policy_of(emit.document.data, context.law_policy))
     for breach in proof.breaches:
         where = (
             "/regulatoryWindows" if breach.window is None else f"/regulatoryWindows/{breach.window}"
@@ -52,6 +55,14 @@ def check_laws(view: ScheduleView, emit: Emitter, context: RuleContext) -> None:
         emit(where, "legal-hours", "error", breach_message(breach))
     for item in proof.uncovered:
         emit("/regulatoryWindows", "legal-no-window", "warning", uncovered_message(item))
+
+
+def policy_of(data: Mapping[str, Any], policy: LawPolicy) -> Policy:
+    """The policy and the exceptions that apply to the schedule document `data`."""
+    campaign, name = data.get("campaignId"), data.get("name")
+    if not isinstance(campaign, str) or not isinstance(name, str):
+        return Policy(policy)
+    return Policy(policy, policy.for_schedule(campaign, name))
 
 
 def subject_of(view: ScheduleView) -> Subject | None:
