@@ -9,10 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from reconciler.cli import main
 from support.laws import legal, schedule, validate, write
 
 NY, CHI, DEN = "America/New_York", "America/Chicago", "America/Denver"
+START_MON, END_SAT = "2027-01-04T00:00:00-05:00", "2027-01-09T00:00:00-05:00"
 
 
 def head(message: str) -> str:
@@ -484,3 +487,15 @@ def test_the_campaign_declares_the_audience_in_cxsched_yaml(
         purpose=None,
     )
     assert [rule for _, rule, _ in run(tmp_path, monkeypatch, text)] == ["legal-hours"]
+
+
+def test_undeclared_schedules_get_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, schedule(START_MON, END_SAT, [("09:00", "20:00", NY)]))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate"])
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == (
+        "note: 1 schedule declares no audience, so calling hours were checked against the "
+        "national baseline of their zones' countries only; declare `audience` (docs/laws.md)\n"
+        "1 file checked: no problems found\n"
+    )

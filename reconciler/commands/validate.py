@@ -3,7 +3,8 @@
 Exit 0 when valid, 1 when a file (or cxsched.yaml) has an error, or any finding with
 `--strict`. `--fix` first adds the blackouts that calling laws require to the files with
 `legal-hours` errors (saying what it added and removed on stderr), then validates again.
-Findings go to stdout in the chosen format; a one-line summary goes to stderr.
+Findings go to stdout in the chosen format; a one-line summary goes to stderr, after a note
+when some schedules declare no audience.
 """
 
 from __future__ import annotations
@@ -58,9 +59,19 @@ def command(
     findings = sorted((*config_findings, *desired.findings), key=Finding.sort_key)
     files = len(desired.files) + (1 if repo.source or config_findings else 0)
     click.echo(render_findings(findings, fmt, files=files, strict=strict), nl=False)
+    if desired.undeclared:
+        click.echo(_undeclared_note(len(desired.undeclared)), err=True)
     click.echo(summary_line(findings, files=files), err=True)
     failed = any(strict or finding.severity == "error" for finding in findings)
     ctx.exit(1 if failed else 0)
+
+
+def _undeclared_note(count: int) -> str:
+    schedules = "1 schedule declares" if count == 1 else f"{count} schedules declare"
+    return (
+        f"note: {schedules} no audience, so calling hours were checked against the national "
+        "baseline of their zones' countries only; declare `audience` (docs/laws.md)"
+    )
 
 
 def _fix(findings: tuple[Finding, ...], repo: RepoConfig) -> bool:
