@@ -118,8 +118,18 @@ def test_exceptions_appear_in_the_plan_and_the_audit_trail(
     }
     data = json.loads(CliRunner().invoke(main, ["plan", "--format", "json"], env=env).stdout)
     assert data["law_exceptions"] == [expected]
+    saved = CliRunner().invoke(main, ["plan", "--out", "plan.json"], env=env)
+    assert saved.exit_code == 0, saved.output
+    applied = CliRunner().invoke(main, ["apply", "plan.json"], env=env)
+    assert applied.exit_code == 0, applied.output
     records = [
         json.loads(line)
         for line in (tmp_path / "audit" / "trail.jsonl").read_text("utf-8").splitlines()
     ]
-    assert [r["law_exceptions"] for r in records if r.get("action") == "plan"] == [[expected]] * 2
+    plans = [r for r in records if r.get("event") == "plan"]
+    assert [(r["action"], r["law_exceptions"]) for r in plans] == [
+        ("plan", [expected]),
+        ("plan", [expected]),
+        ("plan", [expected]),
+        ("apply", [expected]),
+    ]

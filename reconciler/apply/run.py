@@ -99,7 +99,8 @@ def apply_plan(
 
 def _plan_record(plan: Plan, checks: Sequence[Check], replan: bool) -> dict[str, object]:
     counts = plan.counts()
-    return {
+    exceptions = [item.to_json() for item in plan.law_exceptions]
+    return ({"law_exceptions": exceptions} if exceptions else {}) | {
         "event": "plan",
         "action": "apply",
         "mode": "one-go" if replan else "saved-plan",
