@@ -499,3 +499,22 @@ def test_undeclared_schedules_get_a_note(tmp_path: Path, monkeypatch: pytest.Mon
         "national baseline of their zones' countries only; declare `audience` (docs/laws.md)\n"
         "1 file checked: no problems found\n"
     )
+
+
+def test_a_span_longer_than_five_years_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = schedule(
+        "2027-01-04T00:00:00-05:00",
+        "2033-01-04T00:00:00-05:00",
+        [("09:00", "20:00", NY)],
+        jurisdictions=["US-NY"],
+    )
+    assert run(tmp_path, monkeypatch, text) == [
+        (
+            "error",
+            "legal-span",
+            "the schedule spans 2192 days; the calling-law proof judges at most 1827 (five "
+            "years): split it into shorter schedules",
+        )
+    ]

@@ -16,6 +16,7 @@ from reconciler.errors import InputError
 from reconciler.laws.audience import audience_of
 from reconciler.laws.calendar import calendar_days
 from reconciler.laws.catalog import catalog
+from reconciler.laws.proof import MAX_SPAN_DAYS
 from reconciler.laws.render import calendar_text
 from reconciler.loader import load_file
 from reconciler.validate.rules.legal import policy_of, subject_of
@@ -46,6 +47,8 @@ def command(file: Path, zone: str, png: Path | None, config: Path | None) -> Non
     subject = subject_of(ScheduleView.of(loaded.document.data))
     if subject is None:
         raise InputError(f"{file}: no readable span or zone; run `cxsched validate {file}`")
+    if (subject.span[1] - subject.span[0]).days > MAX_SPAN_DAYS:
+        raise InputError(f"{file}: the span is longer than {MAX_SPAN_DAYS} days; split it")
     repo = load_repo_config(config)
     audience, _ = audience_of(loaded.document.data, repo.audiences)
     policy = policy_of(loaded.document.data, repo.law_policy)

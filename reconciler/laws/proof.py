@@ -30,6 +30,7 @@ from reconciler.laws.zones import country_of, jurisdiction_zones, same_clock
 from reconciler.spans import Span, subtract
 
 __all__ = [
+    "MAX_SPAN_DAYS",
     "Audience",
     "Breach",
     "CallWindow",
@@ -45,6 +46,9 @@ __all__ = [
 ]
 
 _TICK = timedelta(microseconds=1)
+
+#: The longest span the proof judges (five years): it bounds the work an untrusted file causes.
+MAX_SPAN_DAYS = 1827
 
 
 @dataclass(frozen=True, slots=True)

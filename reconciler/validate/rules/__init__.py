@@ -25,6 +25,7 @@ duplicate-schedule        error     a (campaign, name) or pinned scheduleId in t
 legal-hours               error     callable time outside a jurisdiction's calling hours
 legal-no-window           warning   a zone of a declared jurisdiction no window calls
 legal-jurisdiction        error     a declared jurisdiction code that is not known
+legal-span                error     a span longer than the calling-law proof judges (5 years)
 ========================  ========  =====================================================
 """
 

@@ -9,6 +9,7 @@ rule               severity  finding
 legal-hours        error     callable time outside a declared jurisdiction's legal hours
 legal-no-window    warning   a zone of a declared jurisdiction that no window calls
 legal-jurisdiction error     a declared code with no known zone
+legal-span         error     a span longer than the proof judges (five years)
 =================  ========  ============================================================
 """
 
@@ -22,7 +23,14 @@ from reconciler.laws.audience import audience_of, unknown_codes
 from reconciler.laws.catalog import catalog
 from reconciler.laws.explain import breach_message, uncovered_message
 from reconciler.laws.policy import LawPolicy
-from reconciler.laws.proof import Audience, CallWindow, Policy, Subject, prove
+from reconciler.laws.proof import (
+    MAX_SPAN_DAYS,
+    Audience,
+    CallWindow,
+    Policy,
+    Subject,
+    prove,
+)
 from reconciler.spans import merge
 from reconciler.validate.rules.context import Emitter, RuleContext
 from reconciler.validate.rules.view import ScheduleView
@@ -34,6 +42,14 @@ def check_laws(view: ScheduleView, emit: Emitter, context: RuleContext) -> None:
     """`legal-*` findings of one schedule whose span is readable and in order."""
     subject = subject_of(view)
     if subject is None:
+        return
+    days = (subject.span[1] - subject.span[0]).days
+    if days > MAX_SPAN_DAYS:
+        message = (
+            f"the schedule spans {days} days; the calling-law proof judges at most "
+            f"{MAX_SPAN_DAYS} (five years): split it into shorter schedules"
+        )
+        emit("/endTime", "legal-span", "error", message)
         return
     audience, pointer = _audience(emit, view, context)
     cat = catalog()
