@@ -35,6 +35,8 @@ _COMMANDS: dict[str, str] = {
     "export": "export",
     "audit": "audit",
     "emulator": "emulator",
+    "laws": "laws",
+    "calendar": "calendar",
 }
 _PACKAGE = "reconciler.commands"
 

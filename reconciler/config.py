@@ -1,8 +1,10 @@
 """The repository config file, `cxsched.yaml` at the repo root: what belongs in git.
 
 It holds the tenant profile (dialer capacity, maximum call rate, API request budget), the
-campaigns that opt in to pruning, fields to ignore in diffs and the audit trail's path. It is
-optional (every value has a default) and schema-validated (`schemas/config.schema.json`).
+campaigns that opt in to pruning and the audience each campaign calls, the organisation's
+calling-hours policy (house rules, counsel-approved exceptions: `reconciler.laws`),
+fields to ignore in diffs and the audit trail's path. It is optional (every value has a
+default) and schema-validated (`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
 
 `load_repo_config` raises `ConfigError` (an `InputError`) carrying one finding per problem, each
@@ -17,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InputError
+from reconciler.laws.audience import read_audience
+from reconciler.laws.policy import LawPolicy, read_policy
+from reconciler.laws.proof import Audience
 from reconciler.model import Finding, TenantLimits
 
 __all__ = [
@@ -64,6 +69,8 @@ class RepoConfig:
     ignore_differences: tuple[IgnoreRule, ...] = ()
     audit_path: Path = DEFAULT_AUDIT_PATH
     source: Path | None = None
+    audiences: Mapping[str, Audience] = field(default_factory=dict)
+    law_policy: LawPolicy = field(default_factory=LawPolicy)
 
 
 class ConfigError(InputError):
@@ -117,4 +124,10 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         for rule in data.get("ignoreDifferences", ())
     )
     audit = Path(data.get("audit", {}).get("path", DEFAULT_AUDIT_PATH))
-    return RepoConfig(profile, prune, ignore, audit, source)
+    audiences = {
+        name: audience
+        for name, options in campaigns.items()
+        if (audience := read_audience(options.get("audience"))) is not None
+    }
+    policy = read_policy(data.get("laws", {}), source.name)
+    return RepoConfig(profile, prune, ignore, audit, source, audiences, policy)

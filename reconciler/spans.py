@@ -173,14 +173,16 @@ def _intersect(a: Sequence[Span], b: Sequence[Span]) -> list[Span]:
 def subtract(spans: Sequence[Span], holes: Sequence[Span]) -> list[Span]:
     """The parts of `spans` outside every hole; `holes` sorted and disjoint (see `merge`)."""
     out: list[Span] = []
+    ends = [h_end for _, h_end in holes]
     for span_start, end in spans:
         start = span_start
-        for h_start, h_end in holes:
-            if h_end <= start or h_start >= end:
-                continue
+        index = bisect.bisect_right(ends, start)  # the first hole ending after `start`
+        while index < len(holes) and holes[index][0] < end:
+            h_start, h_end = holes[index]
             if h_start > start:
                 out.append((start, h_start))
             start = max(start, h_end)
+            index += 1
         if start < end:
             out.append((start, end))
     return out

@@ -14,6 +14,7 @@ from reconciler.config import (
     load_repo_config,
 )
 from reconciler.errors import InputError
+from reconciler.laws.proof import Audience
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,13 @@ def test_the_repository_config_is_read_whole() -> None:
         ignore_differences=(),
         audit_path=Path("audit/trail.jsonl"),
         source=REPO / "cxsched.yaml",
+        audiences={
+            "renewals-us": Audience(
+                ("US-NY", "US-NJ", "US-IL", "US-MO", "US-CO", "US-CA"), "telemarketing"
+            ),
+            "collections-west": Audience(("US-CA", "US-WA"), "debt-collection"),
+            "appointments-central": Audience(("US-IL", "US-MO", "US-WI"), "informational"),
+        },
     )
     assert isinstance(config.tenant.max_call_rate, float)
 

@@ -49,6 +49,8 @@ name: West, "evenings"
 timeZone: America/Los_Angeles
 startTime: "2027-01-04T17:00:00-08:00"
 endTime: "2027-06-30T21:00:00-07:00"
+# No windows: informational calls, for which no calling-hours rule is known.
+audience: {jurisdictions: [US-CA], purpose: informational}
 dialerSettings: {maxConcurrentCalls: 10, callRate: 2, capacityThreshold: 0.5}
 """
 
@@ -79,6 +81,7 @@ def emu(emulator_factory: Any, repo: Path) -> Emulator:
         body = yaml.safe_load(text)
         del body["campaignId"], body["formatVersion"]
         body.pop("scheduleId", None)
+        body.pop("audience", None)  # a file-only key, never sent to the API
         emulator.create_schedule(campaign, body)
     return emulator
 

@@ -69,7 +69,8 @@ def test_import_writes_files_that_validate_and_plan_to_no_change(
             "name": "Évening / calls!",
             "startTime": "2027-01-04T17:00:00Z",
             "endTime": "2027-06-30T23:00:00Z",
-            "timeZone": "Europe/Paris",
+            # Germany sets no calling hours, so this schedule without windows is legal there.
+            "timeZone": "Europe/Berlin",
             "dialerSettings": {"maxConcurrentCalls": 10, "callRate": 7.5, "capacityThreshold": 1},
         },
     )
@@ -115,11 +116,11 @@ def test_import_writes_files_that_validate_and_plan_to_no_change(
         "  useHistoricalAnswerRates: true\n"
         "  peakHourBoost: 1.5\n"
     )
-    paris = (tmp_path / "schedules" / "c1" / "evening-calls.yaml").read_text("utf-8")
-    assert "startTime: '2027-01-04T18:00:00+01:00'\n" in paris
-    assert "endTime: '2027-07-01T01:00:00+02:00'\n" in paris
-    assert "  callRate: 7.5\n  capacityThreshold: 1\n" in paris
-    assert "blackoutPeriods" not in paris and "description" not in paris
+    berlin = (tmp_path / "schedules" / "c1" / "evening-calls.yaml").read_text("utf-8")
+    assert "startTime: '2027-01-04T18:00:00+01:00'\n" in berlin
+    assert "endTime: '2027-07-01T01:00:00+02:00'\n" in berlin
+    assert "  callRate: 7.5\n  capacityThreshold: 1\n" in berlin
+    assert "blackoutPeriods" not in berlin and "description" not in berlin
     desired = load_desired([Path("schedules")], RepoConfig())
     assert [f for f in desired.findings if f.severity == "error"] == []
     assert len(desired.schedules) == 2

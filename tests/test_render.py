@@ -83,6 +83,16 @@ Campaign c1:
           - {"endTime": "2027-01-02T00:00:00-05:00", "reason": "New Year", "startTime": "2027-01-01T00:00:00-05:00"}
           + {"endTime": "2027-01-19T00:00:00-05:00", "reason": "MLK Day", "startTime": "2027-01-18T00:00:00-05:00"}
       ~ /dialerSettings/callRate: 15 -> 20
+      callable time: no review needed (+ added, - removed, # kept, . never; local hours)
+        America/New_York narrows
+              0     6     12    18
+          Mon ------------------------
+          Tue ########################
+          Wed ########################
+          Thu ########################
+          Fri ########################
+          Sat ########################
+          Sun ########################
   + create "New one"  schedules/c1/new-one.yaml
       + /description: "Q1"
       + /dialerSettings: {"callRate": 15, "capacityThreshold": 0.8, "maxConcurrentCalls": 50}

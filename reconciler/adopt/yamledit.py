@@ -14,19 +14,20 @@ when a pointer crosses something that is not a mapping.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from reconciler.errors import InputError
 from reconciler.util.atomic import write_atomic
 
-__all__ = ["atomic_write", "edit_file", "edit_text", "render_scalar"]
+__all__ = ["append_items", "atomic_write", "edit_file", "edit_text", "render_scalar"]
 
 _SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'|[^\s,\]}#]+')
 
@@ -66,6 +67,61 @@ def edit_text(text: str, values: Mapping[str, Any], *, where: str = "<yaml>") ->
     for line, column, new in sorted(edits, reverse=True):
         lines[line] = _replace_at(lines[line], column, new)
     return "".join(lines) + _appended(text, missing, _indent(data))
+
+
+def append_items(
+    text: str, key: str, items: Sequence[Mapping[str, str]], *, where: str = "<yaml>"
+) -> str:
+    """`text` with `items` (mappings of strings) appended to the top-level block list `key`.
+
+    The new items go right after the list's last item, indented like it, in block style with
+    double-quoted values; a missing list is added at the end of the document.
+    """
+    data = _load(text, where)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    if key not in data:
+        return "".join(lines) + f"{key}:\n" + _items(items, 2)
+    seq = data[key]
+    if not isinstance(seq, CommentedSeq) or not seq or seq.fa.flow_style():
+        raise InputError(
+            f"{where}: {key} is not a block list (one '- ' item per line); write it as one "
+            "to let cxsched add items to it"
+        )
+    last_line = seq.lc.item(len(seq) - 1)[0]
+    keys = list(data)
+    following = keys.index(key) + 1
+    end = data.lc.key(keys[following])[0] if following < len(keys) else len(lines)
+    while end - 1 > last_line and _blank_or_comment(lines[end - 1]):
+        end -= 1
+    dash = max(0, seq.lc.item(0)[1] - 2)
+    return "".join(lines[:end]) + _items(items, dash) + "".join(lines[end:])
+
+
+def _load(text: str, where: str) -> CommentedMap:
+    try:
+        data = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        raise InputError(f"{where}: not valid YAML: {exc}") from exc
+    if not isinstance(data, CommentedMap):
+        raise InputError(f"{where}: the document is not a mapping")
+    return data
+
+
+def _blank_or_comment(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _items(items: Sequence[Mapping[str, str]], indent: int) -> str:
+    pad = " " * indent
+    out = ""
+    for item in items:
+        for index, (name, value) in enumerate(item.items()):
+            lead = f"{pad}- " if index == 0 else f"{pad}  "
+            out += f"{lead}{name}: {json.dumps(value, ensure_ascii=False)}\n"
+    return out
 
 
 def _parent(data: CommentedMap, keys: list[str], where: str, pointer: str) -> CommentedMap | None:

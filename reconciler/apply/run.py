@@ -106,6 +106,7 @@ def _plan_record(plan: Plan, checks: Sequence[Check], replan: bool) -> dict[str,
         campaigns=plan.campaigns,
         counts=plan.counts()._asdict(),
         checks=checks,
+        law_exceptions=[item.to_json() for item in plan.law_exceptions],
     )
 
 

@@ -30,9 +30,13 @@ def plan_record(
     counts: Mapping[str, int],
     checks: Sequence[Check],
     mode: Literal["one-go", "saved-plan"] | None = None,
+    law_exceptions: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The "plan" record: a plan made (`action` "plan") or about to be applied ("apply")."""
+    """The "plan" record: a plan made (`action` "plan") or about to be applied ("apply"),
+    with the counsel-approved calling-law exceptions it relies on, if any."""
     record: dict[str, Any] = {"event": "plan", "action": action}
+    if law_exceptions:
+        record["law_exceptions"] = [dict(item) for item in law_exceptions]
     if mode is not None:
         record["mode"] = mode
     record |= {

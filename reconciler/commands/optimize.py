@@ -89,7 +89,7 @@ def command(
     """Recommend callRate, maxConcurrentCalls and peakHourBoost from answer rates."""
     now = parse_now(now_text)
     if plot is not None:
-        from reconciler.analytics.optimize.plot import pyplot
+        from reconciler.util.plotting import pyplot
 
         pyplot()  # fail before any API call when matplotlib is missing
     repo = load_repo_config(config)

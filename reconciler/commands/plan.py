@@ -142,5 +142,6 @@ def _audit(
         campaigns=plan.campaigns,
         counts=plan.counts()._asdict(),
         checks=checks,
+        law_exceptions=[item.to_json() for item in plan.law_exceptions],
     )
     trail.append(record)

@@ -1,7 +1,10 @@
 """`cxsched validate [PATH...]`: check schedule files offline, before any API call.
 
 Exit 0 when valid, 1 when a file (or cxsched.yaml) has an error, or any finding with
-`--strict`. Findings go to stdout in the chosen format; a one-line summary goes to stderr.
+`--strict`. `--fix` first adds the blackouts that calling laws require to the files with
+`legal-hours` errors (saying what it added and removed on stderr), then validates again.
+Findings go to stdout in the chosen format; a one-line summary goes to stderr, after a note
+when some schedules declare no audience.
 """
 
 from __future__ import annotations
@@ -31,24 +34,56 @@ __all__ = ["command"]
     help="text for people, json for tools, github for pull-request annotations.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Add the blackout periods that Saturday, Sunday and holiday calling laws require "
+    "(never widens callable time), then validate again.",
+)
 @config_option
 @click.pass_context
 def command(
     ctx: click.Context,
+    *,
     paths: tuple[Path, ...],
     fmt: OutputFormat,
     strict: bool,
+    fix: bool,
     config: Path | None,
 ) -> None:
     """Check schedule files in PATHs (default schedules/) against the schema and the rules."""
     repo, config_findings = _config(config)
     desired = load_desired(paths or DEFAULT_PATHS, repo)
+    if fix and _fix(desired.findings, repo):
+        desired = load_desired(paths or DEFAULT_PATHS, repo)
     findings = sorted((*config_findings, *desired.findings), key=Finding.sort_key)
     files = len(desired.files) + (1 if repo.source or config_findings else 0)
     click.echo(render_findings(findings, fmt, files=files, strict=strict), nl=False)
+    if desired.undeclared:
+        click.echo(_undeclared_note(len(desired.undeclared)), err=True)
     click.echo(summary_line(findings, files=files), err=True)
     failed = any(strict or finding.severity == "error" for finding in findings)
     ctx.exit(1 if failed else 0)
+
+
+def _undeclared_note(count: int) -> str:
+    schedules = "1 schedule declares" if count == 1 else f"{count} schedules declare"
+    return (
+        f"note: {schedules} no audience, so calling hours were checked against the national "
+        "baseline of their zones' countries only; declare `audience` (docs/laws.md)"
+    )
+
+
+def _fix(findings: tuple[Finding, ...], repo: RepoConfig) -> bool:
+    """Fix the files with legal-hours errors; say what was done; whether a file changed."""
+    from reconciler.adopt.lawfix import describe, fix_files
+
+    targets = sorted({f.path for f in findings if f.rule == "legal-hours"})
+    fixed = fix_files(targets, repo.audiences, repo.law_policy)
+    for item in fixed:
+        for line in describe(item):
+            click.echo(line, err=True)
+    return any(item.fix.blackouts for item in fixed)
 
 
 def _config(path: Path | None) -> tuple[RepoConfig, tuple[Finding, ...]]:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from reconciler import __version__
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.config import IgnoreRule, RepoConfig
+from reconciler.laws.policy import LawException
 from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits, VersionToken
 from reconciler.plan.identity import match_campaign, source_path
 from reconciler.plan.normalise import (
@@ -114,6 +115,8 @@ class Plan:
     ignore: tuple[IgnoreRule, ...]
     actions: tuple[Action, ...]
     unmanaged: tuple[Unmanaged, ...]
+    #: the counsel-approved calling-law exceptions (cxsched.yaml) of the planned schedules
+    law_exceptions: tuple[LawException, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -233,6 +236,16 @@ def make_plan(
         ignore=tuple(config.ignore_differences),
         actions=tuple(sorted(actions, key=_action_key)),
         unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.campaign_id, u.name, u.schedule_id))),
+        law_exceptions=_exceptions(config, actions),
+    )
+
+
+def _exceptions(config: RepoConfig, actions: Sequence[Action]) -> tuple[LawException, ...]:
+    """The calling-law exceptions that match a planned (not deleted) schedule."""
+    return tuple(
+        item
+        for item in config.law_policy.exceptions
+        if any(a.kind != "delete" and item.matches(a.campaign_id, a.name) for a in actions)
     )
 
 

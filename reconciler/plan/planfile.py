@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
 from reconciler.config import IgnoreRule
 from reconciler.errors import PlanError
+from reconciler.laws.policy import LawException
 from reconciler.model import TenantLimits, VersionToken
 from reconciler.plan.build import (
     ACTION_KINDS,
@@ -31,6 +33,7 @@ from reconciler.plan.build import (
     Unmanaged,
 )
 from reconciler.plan.normalise import FieldChange, payload_hash
+from reconciler.plan.review import review_action, review_json
 from reconciler.util import strictjson
 from reconciler.util.atomic import write_atomic
 
@@ -210,6 +213,36 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
             _unmanaged(item, f"/unmanaged/{i}")
             for i, item in enumerate(_objects(data, "unmanaged", ""))
         ),
+        law_exceptions=tuple(
+            _exception(item, f"/law_exceptions/{i}")
+            for i, item in enumerate(
+                _objects(data, "law_exceptions", "") if "law_exceptions" in data else []
+            )
+        ),
+    )
+
+
+def _exceptions(data: Mapping[str, Any]) -> tuple[LawException, ...]:
+    """The optional `law_exceptions` (absent from plans without exceptions)."""
+    if "law_exceptions" not in data:
+        return ()
+    items = _objects(data, "law_exceptions", "")
+    return tuple(_exception(item, f"/law_exceptions/{i}") for i, item in enumerate(items))
+
+
+def _exception(data: Mapping[str, Any], where: str) -> LawException:
+    until = _get(data, "until", _OPT_STR, where)
+    try:
+        day = None if until is None else date.fromisoformat(until)
+    except ValueError as exc:
+        raise _bad(f"{where}/until", "must be a date like 2027-06-30") from exc
+    return LawException(
+        rule=_get(data, "rule", _STR, where),
+        reason=_get(data, "reason", _STR, where),
+        approved_by=_get(data, "approved_by", _STR, where),
+        campaign=_get(data, "campaign", _STR, where),
+        name=_get(data, "name", _STR, where),
+        until=day,
     )
 
 
@@ -267,7 +300,11 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "summary": plan.counts()._asdict(),
         "actions": [_action_json(action) for action in plan.actions],
         "unmanaged": [_unmanaged_json(item) for item in plan.unmanaged],
-    }
+    } | (
+        {"law_exceptions": [item.to_json() for item in plan.law_exceptions]}
+        if plan.law_exceptions
+        else {}
+    )
 
 
 def plan_hash(plan: Plan) -> str:
@@ -284,7 +321,9 @@ def _unmanaged_json(item: Unmanaged) -> dict[str, Any]:
 
 
 def _action_json(action: Action) -> dict[str, Any]:
-    return {
+    review = review_action(action)
+    extra = {} if review is None or not review.zones else {"review": review_json(review)}
+    return extra | {
         "kind": action.kind,
         "campaign_id": action.campaign_id,
         "name": action.name,

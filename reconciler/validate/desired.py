@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from reconciler.config import RepoConfig
 from reconciler.errors import InputError
+from reconciler.laws.audience import audience_of
 from reconciler.loader import load_file
 from reconciler.model import SCHEDULE_FIELDS, DesiredSchedule, Finding
 from reconciler.validate.document import prepare, validate_document
@@ -49,6 +50,8 @@ class DesiredState:
     findings: tuple[Finding, ...]
     files: tuple[Path, ...]
     digest: str
+    #: files of valid schedules with no declared audience (judged by the national baseline)
+    undeclared: tuple[str, ...] = ()
 
     def has_errors(self, strict: bool = False) -> bool:
         """Whether a finding is an error (with `strict`, whether there is any finding)."""
@@ -66,7 +69,8 @@ class DesiredState:
 class _Checked(NamedTuple):
     """The outcome of one file: plain values, cheap to send back from a worker process.
 
-    `body` and `schedule_id` are set only for a file without errors.
+    `body` and `schedule_id` are set only for a file without errors; `declared` says whether
+    the file or its campaign declares an audience.
     """
 
     path: str
@@ -75,6 +79,7 @@ class _Checked(NamedTuple):
     body: dict[str, Any] | None
     schedule_id: str | None
     key: ScheduleKey | None
+    declared: bool = True
 
     def schedule(self, path: Path) -> DesiredSchedule | None:
         """The schedule of a file without errors; `path` is `self.path` as a `Path`."""
@@ -98,7 +103,13 @@ def load_desired(
     """
     files = find_schedule_files(paths)
     source = f"tenant profile in {config.source}" if config.source else "default tenant profile"
-    context = RuleContext(now or datetime.now(UTC), config.tenant.limits(), source)
+    context = RuleContext(
+        now or datetime.now(UTC),
+        config.tenant.limits(),
+        source,
+        config.audiences,
+        config.law_policy,
+    )
     checked = _check_all(files, context, workers)
     paths_of = [Path(item.path) for item in checked]
     findings = [finding for item in checked for finding in item.findings]
@@ -112,6 +123,7 @@ def load_desired(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         files=tuple(paths_of),
         digest=_digest(checked),
+        undeclared=tuple(i.path for i in checked if i.body is not None and not i.declared),
     )
 
 
@@ -170,7 +182,8 @@ def _check_file(path: str, context: RuleContext) -> _Checked:
         return _Checked(path, loaded.digest, findings, None, None, key)
     data = document.data
     body = {name: data[name] for name in SCHEDULE_FIELDS if name in data}
-    return _Checked(path, loaded.digest, findings, body, data.get("scheduleId"), key)
+    declared = audience_of(data, context.audiences)[0] is not None
+    return _Checked(path, loaded.digest, findings, body, data.get("scheduleId"), key, declared)
 
 
 def _digest(checked: Sequence[_Checked]) -> str:

@@ -21,22 +21,9 @@ from reconciler.analytics.optimize.answer_rates import HourStat
 from reconciler.analytics.optimize.recommend import Recommendation
 from reconciler.errors import InputError
 from reconciler.util.atomic import write_atomic
+from reconciler.util.plotting import pyplot
 
-__all__ = ["plot_advice", "pyplot"]
-
-
-def pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend; InputError when not installed."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise InputError(
-            "--plot needs matplotlib: install cxsched[plot] (pip install 'cxsched[plot]')"
-        ) from exc
-    return plt
+__all__ = ["plot_advice"]
 
 
 def plot_advice(advice: Sequence[Advice], path: Path) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from reconciler.plan.build import Action, Plan, PlanCounts
+from reconciler.plan.render.text import exception_lines, review_lines
 from reconciler.plan.render.values import (
     deletes,
     format_value,
@@ -22,6 +23,7 @@ from reconciler.plan.render.values import (
     summary_line,
     visible,
 )
+from reconciler.plan.review import review_action
 
 __all__ = ["MARKDOWN_LIMIT", "render_markdown"]
 
@@ -52,7 +54,7 @@ def render_markdown(
     """The plan as a PR comment of fewer than `limit` characters."""
     where = _where(plan_link, plan_file)
     head = _head(plan)
-    tail = [*_unmanaged(plan), f"Full plan: {where}", ""]
+    tail = [*_unmanaged(plan), *_exceptions(plan), f"Full plan: {where}", ""]
     sections = [_section(action) for action in plan.changes]
     text = _fit(head, sections, tail, limit, where)
     if len(text) < limit:
@@ -126,8 +128,27 @@ def _section(action: Action) -> str:
         if action.source
         else "Declared by no file; its campaign opts in to pruning."
     )
-    lines += ["", *_changes_table(action), "</details>", ""]
+    lines += ["", *_changes_table(action), *_review(action), "</details>", ""]
     return "\n".join(lines) + "\n"
+
+
+def _exceptions(plan: Plan) -> list[str]:
+    if not plan.law_exceptions:
+        return []
+    lines = exception_lines(plan)
+    return [f"**{lines[0]}**", "", *(f"- {_text(line[4:])}" for line in lines[1:]), ""]
+
+
+def _review(action: Action) -> list[str]:
+    review = review_action(action)
+    if review is None or not review.zones:
+        return []
+    flag = (
+        "**Callable time widens: needs compliance review.**"
+        if review.needs_compliance_review
+        else "Callable time only narrows."
+    )
+    return ["", flag, "", "```", *review_lines(review)[1:], "```"]
 
 
 def _changes_table(action: Action) -> list[str]:

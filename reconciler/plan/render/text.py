@@ -6,7 +6,10 @@
 
     Plan: 0 to create, 1 to update, 0 to delete, 5 unchanged; 0 unmanaged.
 
-Colour (green create, yellow update, red delete) only when asked: the CLI asks on a TTY.
+An update that changes when callees can be called is followed by its callable-time review
+(`reconciler.plan.review`): per zone, widens or narrows, with a week grid; widening needs
+compliance review. Colour (green create, yellow update, red delete) only when asked: the CLI
+asks on a TTY.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from reconciler.plan.render.values import (
     shown_changes,
     summary_line,
 )
+from reconciler.plan.review import DAYS, Review, grid_header, review_action
 
-__all__ = ["render_text"]
+__all__ = ["exception_lines", "render_text", "review_lines"]
 
 _SIGNS = {"create": "+", "update": "~", "delete": "-"}
 #: ANSI SGR colour codes per change sign (green, yellow, red, cyan).
@@ -49,6 +53,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines += [*_unmanaged_lines(plan, paint), ""]
     if deletes(plan):
         lines += [*_delete_banner(plan, color), ""]
+    if plan.law_exceptions:
+        lines += [*exception_lines(plan), ""]
     lines.append(summary_line(plan.counts()))
     return "\n".join(lines) + "\n"
 
@@ -76,6 +82,32 @@ def _action_lines(action: Action, paint: _Painter) -> list[str]:
         for index, (sign, text) in enumerate(change_lines(change)):
             indent = "      " if index == 0 else "          "
             lines.append(indent + paint(sign, text))
+    review = review_action(action)
+    if review is not None and review.zones:
+        lines.extend("      " + line for line in review_lines(review))
+    return lines
+
+
+def exception_lines(plan: Plan) -> list[str]:
+    """The counsel-approved calling-law exceptions the plan's schedules rely on."""
+    lines = ["Calling-law exceptions approved by counsel (cxsched.yaml laws.exceptions):"]
+    for item in plan.law_exceptions:
+        until = f" until {item.until.isoformat()}" if item.until else ""
+        lines.append(
+            f"  ! {item.rule} lifted for {item.campaign}/{item.name}{until}: {item.reason} "
+            f"(approved by {item.approved_by})"
+        )
+    return lines
+
+
+def review_lines(review: Review) -> list[str]:
+    """The review as text: a verdict line, then per zone its verdict and week grid."""
+    flag = "needs compliance review" if review.needs_compliance_review else "no review needed"
+    lines = [f"callable time: {flag} (+ added, - removed, # kept, . never; local hours)"]
+    for zone in review.zones:
+        lines.append(f"  {zone.zone} {zone.verdict}")
+        lines.append(f"        {grid_header()}")
+        lines.extend(f"    {day} {row}" for day, row in zip(DAYS, zone.grid, strict=True))
     return lines
 
 

@@ -22,6 +22,10 @@ call-rate-limit           error     callRate above the tenant's maxCallRate
 concurrency-limit         error     maxConcurrentCalls above the tenant's capacity
 campaign-folder           error     campaignId differs from the folder holding the file
 duplicate-schedule        error     a (campaign, name) or pinned scheduleId in two files
+legal-hours               error     callable time outside a jurisdiction's calling hours
+legal-no-window           warning   a zone of a declared jurisdiction no window calls
+legal-jurisdiction        error     a declared jurisdiction code that is not known
+legal-span                error     a span longer than the calling-law proof judges (5 years)
 ========================  ========  =====================================================
 """
 

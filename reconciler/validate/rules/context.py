@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from reconciler.laws.policy import LawPolicy
+from reconciler.laws.proof import Audience
 from reconciler.loader import Document
 from reconciler.model import Finding, Severity, TenantLimits
 
@@ -13,7 +16,8 @@ __all__ = ["Emitter", "RuleContext"]
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What the rules compare a file with: the current time and the tenant's dialer limits.
+    """What the rules compare a file with: the current time, the tenant's dialer limits and
+    the audience each campaign declares and the calling-hours policy, both from cxsched.yaml.
 
     `limits_source` names where the limits come from, for the messages.
     """
@@ -21,6 +25,8 @@ class RuleContext:
     now: datetime
     limits: TenantLimits
     limits_source: str = "tenant profile in cxsched.yaml"
+    audiences: Mapping[str, Audience] = field(default_factory=dict)
+    law_policy: LawPolicy = field(default_factory=LawPolicy)
 
 
 class Emitter:

@@ -11,6 +11,7 @@ from reconciler.model import Finding, TenantLimits
 from reconciler.validate.rules.callable_time import callable_verdict
 from reconciler.validate.rules.context import Emitter, RuleContext
 from reconciler.validate.rules.daylight import check_daylight
+from reconciler.validate.rules.legal import check_laws
 from reconciler.validate.rules.view import Blackout, ScheduleView, Window, clock_text
 from reconciler.validate.timezones import suggest_zone
 
@@ -29,6 +30,7 @@ def check_document(document: Document, context: RuleContext) -> list[Finding]:
     _windows(view, emit)
     _callable(view, emit)
     check_daylight(view, emit)
+    check_laws(view, emit, context)
     _folder(view, emit)
     emit.findings.extend(
         limit_findings(
