@@ -33,6 +33,9 @@ dialerSettings:
   maxConcurrentCalls: 20
   callRate: {rate}
   capacityThreshold: 0.8
+regulatoryWindows:
+  - {{startTime: "08:00", endTime: "21:00", timeZone: America/New_York, enabled: true}}
+audience: {{jurisdictions: [US-NY], purpose: telemarketing}}
 """
 CREDENTIALS = {
     "base-url": "${{ secrets.CXONE_BASE_URL }}",
@@ -197,7 +200,7 @@ def test_drift_opens_the_tenants_issue_and_closes_it_when_healed(
 ) -> None:
     repo = make_repo(tmp_path / "repo")
     body = yaml.safe_load(SCHEDULE.format(rate=10))
-    del body["formatVersion"], body["campaignId"]
+    del body["formatVersion"], body["campaignId"], body["audience"]
     live = emu.create_schedule("c1", body)
     emu.edit_schedule(
         "c1", live["id"], {"dialerSettings": {**live["dialerSettings"], "callRate": 5}}
