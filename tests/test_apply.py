@@ -91,6 +91,7 @@ def test_the_trail_holds_the_plan_then_intent_and_outcome_per_write(
         "plan file",
         "validate",
         "desired files unchanged",
+        "plan re-derived",
         "dialer limits",
     ]
     assert applied[0]["checks"][1]["detail"] == "3 schedule(s) in 3 file(s): 0 errors, 0 warning(s)"

@@ -24,6 +24,7 @@ def plan_record(
     counts: Mapping[str, int],
     checks: Sequence[Check],
     mode: Literal["one-go", "saved-plan"] | None = None,
+    tenant: str | None = None,
 ) -> dict[str, Any]:
     """The "plan" record: a plan made (`action` "plan") or about to be applied ("apply")."""
     record: dict[str, Any] = {"event": "plan", "action": action}
@@ -35,5 +36,6 @@ def plan_record(
         "campaigns": list(campaigns),
         "counts": dict(counts),
         "checks": [check.to_json() for check in checks],
+        "tenant": tenant,
     }
     return record

@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 #: The version of the JSON plan format (docs/plan-format.md); bumped on any incompatible change.
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2
 
 ActionKind = Literal["create", "update", "delete", "noop"]
 ACTION_KINDS: tuple[ActionKind, ...] = ("create", "update", "delete", "noop")
@@ -74,6 +74,8 @@ class Action:
     desired: Mapping[str, Any] | None  # canonical desired body (ignores applied); None for delete
     desired_hash: str | None  # payload_hash(desired)
     source: str | None  # the desired file, repo-relative POSIX path
+    #: the canonical live body the decision was made on (update, noop, delete); None for create
+    base: Mapping[str, Any] | None = None
 
     @property
     def is_change(self) -> bool:
@@ -114,6 +116,8 @@ class Plan:
     ignore: tuple[IgnoreRule, ...]
     actions: tuple[Action, ...]
     unmanaged: tuple[Unmanaged, ...]
+    #: the tenant the live state was read from (host and client id; never a secret)
+    tenant: str = ""
 
     @property
     def has_changes(self) -> bool:
@@ -178,6 +182,7 @@ def _decided(
         desired=wanted,
         desired_hash=payload_hash(wanted),
         source=source_path(desired.path),
+        base=None if live is None else canonical(live.body),
     )
 
 
@@ -193,6 +198,7 @@ def _delete(live: LiveSchedule) -> Action:
         desired=None,
         desired_hash=None,
         source=None,
+        base=canonical(live.body),
     )
 
 
@@ -204,8 +210,12 @@ def make_plan(
     limits: TenantLimits,
     prune: bool,
     paths: Sequence[str],
+    tenant: str = "",
 ) -> Plan:
-    """Decide every action for the managed campaigns; pure (no I/O)."""
+    """Decide every action for the managed campaigns; pure (no I/O).
+
+    `tenant` names the tenant `live` was read from (recorded in the plan, never a secret).
+    """
     by_campaign: dict[str, list[DesiredSchedule]] = {}
     for schedule in desired.schedules:
         by_campaign.setdefault(schedule.campaign_id, []).append(schedule)
@@ -233,6 +243,7 @@ def make_plan(
         ignore=tuple(config.ignore_differences),
         actions=tuple(sorted(actions, key=_action_key)),
         unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.campaign_id, u.name, u.schedule_id))),
+        tenant=tenant,
     )
 
 

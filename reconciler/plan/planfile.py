@@ -13,6 +13,7 @@ must be the one this cxsched writes. The first problem found is reported as a
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -48,9 +49,9 @@ _OPT_OBJ = (dict, type(None))
 _NUMBER = (int, float)
 _NEEDS: Mapping[str, tuple[str, ...]] = {
     "create": ("body", "desired", "desired_hash"),
-    "update": ("schedule_id", "base_etag", "body", "desired", "desired_hash"),
-    "delete": ("schedule_id", "base_etag"),
-    "noop": ("schedule_id", "base_etag", "desired", "desired_hash"),
+    "update": ("schedule_id", "base_etag", "base", "body", "desired", "desired_hash"),
+    "delete": ("schedule_id", "base_etag", "base"),
+    "noop": ("schedule_id", "base_etag", "base", "desired", "desired_hash"),
 }
 
 
@@ -130,6 +131,7 @@ def _action(data: Mapping[str, Any], where: str) -> Action:
         desired=_get(data, "desired", _OPT_OBJ, where),
         desired_hash=_get(data, "desired_hash", _OPT_STR, where),
         source=_get(data, "source", _OPT_STR, where),
+        base=_get(data, "base", _OPT_OBJ, where),
     )
     _check_action(action, where)
     return action
@@ -167,6 +169,9 @@ def _limits(data: Mapping[str, Any]) -> TenantLimits:
     limits = _get(data, "limits", _OBJ, "")
     calls = _get(limits, "max_concurrent_calls", (int,), "/limits")
     rate = _get(limits, "max_call_rate", _NUMBER, "/limits")
+    for key, value in (("max_concurrent_calls", calls), ("max_call_rate", rate)):
+        if not math.isfinite(value) or value < 0:
+            raise _bad(f"/limits/{key}", f"must be a finite number of at least 0, not {value!r}")
     return TenantLimits(int(calls), float(rate))
 
 
@@ -192,6 +197,7 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
         paths=_strings(data, "paths", ""),
         campaigns=_strings(data, "campaigns", ""),
         prune=_get(data, "prune", (bool,), ""),
+        tenant=_get(data, "tenant", _STR, ""),
         limits=_limits(data),
         ignore=tuple(
             _rule(item, f"/ignore/{i}") for i, item in enumerate(_objects(data, "ignore", ""))
@@ -217,11 +223,15 @@ def read_plan(path: Path) -> Plan:
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError(f"cannot read the plan file {path}: {exc}") from exc
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise PlanError(
             f"{path}:{exc.lineno}:{exc.colno}: not a plan file (invalid JSON: {exc.msg}); "
             f"make a new one with `cxsched plan --out {path}`"
+        ) from exc
+    except _NotJson as exc:
+        raise PlanError(
+            f"{path}: not a plan file ({exc}); make a new one with `cxsched plan --out {path}`"
         ) from exc
     try:
         return plan_from_json(data)
@@ -230,6 +240,15 @@ def read_plan(path: Path) -> Plan:
 
 
 load_plan = read_plan
+
+
+def _no_constant(name: str) -> Any:
+    """`NaN`, `Infinity` and `-Infinity` are not JSON: a plan cxsched wrote never has them."""
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+class _NotJson(ValueError):
+    """A constant JSON does not have (NaN, Infinity)."""
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -242,6 +261,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "paths": list(plan.paths),
         "campaigns": list(plan.campaigns),
         "prune": plan.prune,
+        "tenant": plan.tenant,
         "limits": {
             "max_concurrent_calls": int(plan.limits.max_concurrent_calls),
             "max_call_rate": float(plan.limits.max_call_rate),
@@ -280,6 +300,7 @@ def _action_json(action: Action) -> dict[str, Any]:
         "desired": None if action.desired is None else dict(action.desired),
         "desired_hash": action.desired_hash,
         "source": action.source,
+        "base": None if action.base is None else dict(action.base),
     }
 
 
