@@ -8,7 +8,6 @@ Each test edits plan.json the way a careless or hostile hand could and checks th
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -172,7 +171,7 @@ def test_plan_paths_must_lie_inside_the_repository(
     _setup(repo, emulator)
     outside = repo.parent / f"{repo.name}-outside"
     outside.mkdir()
-    os.symlink(outside, repo / "escape")
+    (repo / "escape").symlink_to(outside)
     plan = _plan(emulator)
     plan["paths"] = paths
     _refused(emulator, plan, message)
