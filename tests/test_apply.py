@@ -210,7 +210,7 @@ def test_prune_is_decided_by_the_plan_not_by_apply(repo: Path, emulator: Emulato
     _three(repo, emulator)
     _plan(emulator)
     result = cli(emulator, ["apply", "plan.json", "--prune"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a usage error: 2 only ever means "changes pending"
     assert "--prune is decided when a plan is made" in result.output
 
 
