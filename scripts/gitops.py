@@ -4,8 +4,12 @@
 Subcommands:
   pr-comment   create, or update in place, the ONE pull-request comment that carries the plans
                (found by its hidden marker `<!-- cxsched-plan -->`)
-  summary      append plans and audit trails to the job summary ($GITHUB_STEP_SUMMARY)
-  drift-issue  open, update or close the one issue labelled `drift` of a tenant
+  summary      append plans and audit trails to the job summary ($GITHUB_STEP_SUMMARY), with
+               the audit trail's head digest (`--trail`) to anchor it
+  check-plan   fail unless a plan step produced a plan: its exit status 0 or 2, plan.md and
+               plan.json present, not empty, and agreeing with the status
+  drift-issue  open, update or close the one issue labelled `drift` of a tenant (only from a
+               plan that check-plan accepts)
 
 It talks to the GitHub REST API at $GITHUB_API_URL (https://api.github.com when unset) as
 $GITHUB_TOKEN, for the repository $GITHUB_REPOSITORY. Standard library only, so it runs on a
@@ -36,9 +40,11 @@ __all__ = [
     "GitHubError",
     "GitopsError",
     "append_summary",
+    "check_plan",
     "comment_body",
     "drift_body",
     "drift_marker",
+    "head_text",
     "main",
     "read_plans",
     "summary_text",
@@ -232,6 +238,11 @@ def sync_drift_issue(github: GitHub, tenant: str, status: int, plan: str, run_ur
             f"the drift plan for tenant {tenant} failed (exit {status}); the drift issue is left "
             "as it is; read the plan step's log above."
         )
+    if not plan.strip():
+        raise GitopsError(
+            f"the drift plan for tenant {tenant} is empty or missing (exit {status}); the drift "
+            "issue is left as it is; read the plan step's log above."
+        )
     issue = _find_drift_issue(github, tenant)
     base = f"/repos/{github.repo}/issues"
     if status == 0:
@@ -256,8 +267,68 @@ def _find_drift_issue(github: GitHub, tenant: str) -> int | None:
     return None
 
 
-def summary_text(title: str, files: Sequence[str]) -> str:
-    """A job-summary section: `.md` files as they are, other files as fenced text."""
+def check_plan(status: int | None, markdown: Path | None, plan_json: Path | None) -> str:
+    """What a plan step left, if it is a plan; GitopsError when it failed or left none.
+
+    `status` is the exit status of `cxsched plan --detailed-exitcode` (None: not detailed);
+    with plan.json, 2 must come with changes and 0 without.
+    """
+    if status is not None and status not in (0, 2):
+        raise GitopsError(f"the plan failed (exit {status}); read the plan step's log above.")
+    if markdown is not None and not _text_of(markdown).strip():
+        raise GitopsError(f"{markdown} is missing or empty: the plan step produced no plan.")
+    if plan_json is None:
+        return f"{markdown} holds a plan"
+    changes = _plan_changes(plan_json)
+    if status is not None and (status == 2) != (changes > 0):
+        raise GitopsError(
+            f"plan exit status {status} does not match {plan_json} ({changes} change(s)); "
+            "the plan step is broken: read its log above."
+        )
+    return f"{plan_json} holds a plan with {changes} change(s)"
+
+
+def _text_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _plan_changes(path: Path) -> int:
+    text = _text_of(path)
+    if not text.strip():
+        raise GitopsError(f"{path} is missing or empty: the plan step produced no plan.")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    actions = data.get("actions") if isinstance(data, dict) else None
+    kinds = [a.get("kind") for a in actions if isinstance(a, dict)] if actions else []
+    if not isinstance(data, dict) or not isinstance(data.get("format_version"), int):
+        raise GitopsError(f"{path} is not a cxsched plan: the plan step produced no plan.")
+    if not isinstance(actions, list) or len(kinds) != len(actions):
+        raise GitopsError(f"{path} is not a cxsched plan (no list of actions).")
+    return sum(1 for kind in kinds if kind != "noop")
+
+
+def head_text(trail: Path) -> str:
+    """The audit trail's head digest, to anchor it (`cxsched audit verify --expect-head`)."""
+    head = trail.with_name(trail.name + ".head")
+    try:
+        data = json.loads(head.read_text(encoding="utf-8"))
+        digest, seq = str(data["hash"]), int(data["seq"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"_No audit head at {head.as_posix()}: the trail cannot be anchored._\n"
+    if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+        return f"_The audit head at {head.as_posix()} is not a digest._\n"
+    return (
+        f"Audit trail head: `{digest}` (seq {seq}). Keep it: "
+        f"`cxsched audit verify --expect-head {digest}` proves later that the trail still "
+        "holds this record.\n"
+    )
+
+
+def summary_text(title: str, files: Sequence[str], trail: Path | None = None) -> str:
+    """A job-summary section: `.md` files as they are, other files as fenced text, then the
+    audit trail's head digest when `trail` is given."""
     parts = [f"## {title}", ""]
     for name in files:
         path = Path(name)
@@ -266,6 +337,8 @@ def summary_text(title: str, files: Sequence[str]) -> str:
             continue
         text = path.read_text(encoding="utf-8").rstrip()
         parts += [_nested(text) if path.suffix == ".md" else _fenced(text), ""]
+    if trail is not None:
+        parts += [head_text(trail)]
     return _fit("\n".join(parts) + "\n", _SUMMARY_LIMIT)
 
 
@@ -314,11 +387,26 @@ def _cmd_pr_comment(args: argparse.Namespace) -> str:
 
 
 def _cmd_summary(args: argparse.Namespace) -> str:
-    return append_summary(summary_text(args.title, args.files))
+    trail = Path(args.trail) if args.trail else None
+    return append_summary(summary_text(args.title, args.files, trail))
+
+
+def _cmd_check_plan(args: argparse.Namespace) -> str:
+    markdown = Path(args.markdown) if args.markdown else None
+    return check_plan(args.status, markdown, Path(args.json) if args.json else None)
 
 
 def _cmd_drift_issue(args: argparse.Namespace) -> str:
-    plan = Path(args.plan).read_text(encoding="utf-8") if Path(args.plan).is_file() else ""
+    plan = _text_of(Path(args.plan))
+    if args.status in (0, 2):
+        plan_json = Path(args.plan_json) if args.plan_json else None
+        try:
+            check_plan(args.status, Path(args.plan), plan_json)
+        except GitopsError as exc:
+            raise GitopsError(
+                f"the drift plan for tenant {args.tenant} is unusable: {exc} The drift issue is "
+                "left as it is."
+            ) from exc
     return sync_drift_issue(GitHub.from_env(), args.tenant, args.status, plan, _run_url())
 
 
@@ -335,12 +423,19 @@ def _parser() -> argparse.ArgumentParser:
     pr.set_defaults(handler=_cmd_pr_comment)
     summary = sub.add_parser("summary", help="append files to the job summary")
     summary.add_argument("--title", required=True)
+    summary.add_argument("--trail", help="audit trail whose head digest to publish")
     summary.add_argument("files", nargs="+", help=".md files verbatim, others as text")
     summary.set_defaults(handler=_cmd_summary)
+    check = sub.add_parser("check-plan", help="fail unless a plan step produced a plan")
+    check.add_argument("--status", type=int, help="exit code of plan --detailed-exitcode")
+    check.add_argument("--markdown", help="the markdown plan (plan.md)")
+    check.add_argument("--json", help="the saved plan (plan.json)")
+    check.set_defaults(handler=_cmd_check_plan)
     drift = sub.add_parser("drift-issue", help="open, update or close the drift issue")
     drift.add_argument("--tenant", required=True)
     drift.add_argument("--status", type=int, required=True, help="exit code of plan")
     drift.add_argument("--plan", default="plan.md", help="the markdown plan")
+    drift.add_argument("--plan-json", help="the saved plan, checked against the status")
     drift.set_defaults(handler=_cmd_drift_issue)
     return parser
 
