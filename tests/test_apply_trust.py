@@ -50,8 +50,9 @@ def _plan(emu: Emulator, *extra: str) -> dict[str, Any]:
 
 
 def _action(plan: dict[str, Any], name: str) -> dict[str, Any]:
-    (found,) = [a for a in plan["actions"] if a["name"] == name]
-    return found
+    found: list[dict[str, Any]] = [a for a in plan["actions"] if a["name"] == name]
+    assert len(found) == 1
+    return found[0]
 
 
 def _refused(emu: Emulator, plan: dict[str, Any], message: str) -> str:
