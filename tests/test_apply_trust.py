@@ -254,3 +254,23 @@ def test_an_untouched_plan_still_applies(repo: Path, emulator: Emulator) -> None
     result = cli(emulator, ["apply", "plan.json"])
     assert result.exit_code == 0, result.output
     assert sorted(live(emulator, "c1")) == ["a", "b"]  # manual pruned, as reviewed
+
+
+def test_prune_with_some_files_of_a_campaign_is_refused(repo: Path, emulator: Emulator) -> None:
+    _setup(repo, emulator, prune_c1=True)
+    emulator.create_schedule("c1", body("a"))
+    emulator.reset_counters()
+    before = live(emulator, "c1")
+    one_file = "schedules/c1/a.yaml"
+    for args in (["apply", "--prune", "--auto-approve", one_file], ["plan", "--prune", one_file]):
+        result = cli(emulator, args)
+        assert result.exit_code == 1, result.output
+        assert (
+            "error: --prune needs every file of a campaign it prunes, and these were not given: "
+            "schedules/c1/b.yaml; they may declare schedules a prune would delete."
+        ) in result.stderr
+    assert counters(emulator) == {}
+    assert live(emulator, "c1") == before
+    whole = cli(emulator, ["apply", "--prune", "--auto-approve", "schedules/c1"])
+    assert whole.exit_code == 0, whole.output
+    assert sorted(live(emulator, "c1")) == ["a", "b"]  # only the schedule no file declares

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from reconciler.config import RepoConfig
 from reconciler.errors import PlanError
+from reconciler.plan.identity import source_path
 from reconciler.validate.desired import DesiredState, find_schedule_files
 
 __all__ = ["check_inside", "check_prune_scope", "repo_root"]
@@ -59,12 +60,13 @@ def check_prune_scope(desired: DesiredState, config: RepoConfig, *, prune: bool)
         return
     given = {path.resolve() for path in desired.files}
     root = repo_root(config)
-    missing: list[str] = []
+    missing: set[str] = set()
     for campaign_id in sorted({item.campaign_id for item in desired.schedules}):
         if campaign_id not in config.prune_campaigns:
             continue
         for folder in _folders(desired, campaign_id, root):
-            missing += [f for f in find_schedule_files([folder]) if Path(f).resolve() not in given]
+            found = (Path(f) for f in find_schedule_files([folder]))
+            missing |= {source_path(f) for f in found if f.resolve() not in given}
     if missing:
         shown = ", ".join(sorted(missing)[:_SHOWN])
         more = f" and {len(missing) - _SHOWN} more" if len(missing) > _SHOWN else ""
@@ -77,8 +79,10 @@ def check_prune_scope(desired: DesiredState, config: RepoConfig, *, prune: bool)
 
 def _folders(desired: DesiredState, campaign_id: str, root: Path) -> Sequence[Path]:
     """The campaign's folders: those holding its given files, and schedules/<id>/."""
-    folders = {item.path.parent for item in desired.schedules if item.campaign_id == campaign_id}
+    folders = {
+        item.path.parent.resolve() for item in desired.schedules if item.campaign_id == campaign_id
+    }
     default = root / "schedules" / campaign_id
     if default.is_dir():
-        folders.add(default)
+        folders.add(default.resolve())
     return sorted(folders)
