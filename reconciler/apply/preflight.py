@@ -32,7 +32,7 @@ from reconciler.plan.build import Plan, make_plan, read_live
 from reconciler.plan.checks import limits_check, validated_check
 from reconciler.plan.planfile import load_plan
 from reconciler.plan.rederive import check_same, rederive
-from reconciler.plan.scope import check_inside, check_prune_scope, repo_root
+from reconciler.plan.scope import check_inside, check_prune_scope, plan_paths, repo_root
 from reconciler.validate.desired import DesiredState
 
 __all__ = ["LoadDesired", "Prepared", "approval_check", "one_go_plan", "saved_plan"]
@@ -56,7 +56,7 @@ def saved_plan(path: Path, load_desired: LoadDesired, repo: RepoConfig, *, tenan
     plan = load_plan(path)
     _check_tool_version(plan, path)
     _check_tenant(plan, path, tenant)
-    root = repo_root(repo)
+    root = repo_root()
     check_inside(plan.paths, root, f"{path}: path")
     desired = load_desired(tuple(Path(p) for p in plan.paths))
     check_inside(desired.files, root, f"{path}: desired file")
@@ -119,7 +119,7 @@ def one_go_plan(
         repo,
         limits=limits,
         prune=prune,
-        paths=[p.as_posix() for p in paths],
+        paths=plan_paths(paths),
         tenant=tenant,
     )
     return Prepared(plan, desired, (validated_check(desired), check))

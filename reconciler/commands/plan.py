@@ -32,7 +32,7 @@ from reconciler.plan.build import Plan, make_plan, read_live
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
 from reconciler.plan.planfile import plan_hash, save_plan
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
-from reconciler.plan.scope import check_prune_scope
+from reconciler.plan.scope import check_prune_scope, plan_paths
 from reconciler.validate.desired import DesiredState
 
 __all__ = ["command"]
@@ -100,7 +100,7 @@ def command(
         repo,
         limits=limits,
         prune=prune,
-        paths=[p.as_posix() for p in targets],
+        paths=plan_paths(targets),
         tenant=tenant,
     )
     text = render_plan(

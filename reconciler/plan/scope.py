@@ -1,9 +1,9 @@
 """What a plan may cover: paths inside the repository, and pruning only over whole campaigns.
 
-`repo_root` is the repository a command works in: the folder of `cxsched.yaml`, else the
-working directory. `check_inside` refuses a path (a plan file's `paths`, or a desired file
-found under them) that is absolute, climbs out with `..`, or resolves (through a symlink)
-outside the repository.
+`repo_root` is the repository a command works in: the working directory, which the paths of a
+plan are relative to (`plan_paths` records them so). `check_inside` refuses a path (a plan
+file's `paths`, or a desired file found under them) that is absolute, climbs out with `..`, or
+resolves (through a symlink) outside the repository.
 
 `check_prune_scope` holds the pruning rule: a delete is only ever planned for a schedule that
 no file in the repository declares, so the declared schedules of a campaign must come from
@@ -23,14 +23,19 @@ from reconciler.errors import PlanError
 from reconciler.plan.identity import source_path
 from reconciler.validate.desired import DesiredState, find_schedule_files
 
-__all__ = ["check_inside", "check_prune_scope", "repo_root"]
+__all__ = ["check_inside", "check_prune_scope", "plan_paths", "repo_root"]
 
 _SHOWN = 5
 
 
-def repo_root(config: RepoConfig) -> Path:
-    """The repository: the folder of `cxsched.yaml`, else the working directory."""
-    return (config.source.parent if config.source is not None else Path.cwd()).resolve()
+def repo_root() -> Path:
+    """The repository: the working directory (resolved)."""
+    return Path.cwd().resolve()
+
+
+def plan_paths(paths: Iterable[Path]) -> list[str]:
+    """The PATH arguments as a plan records them: relative to the repository when inside."""
+    return [source_path(path) for path in paths]
 
 
 def check_inside(paths: Iterable[str | Path], root: Path, what: str) -> None:
@@ -59,7 +64,7 @@ def check_prune_scope(desired: DesiredState, config: RepoConfig, *, prune: bool)
     if not prune:
         return
     given = {path.resolve() for path in desired.files}
-    root = repo_root(config)
+    root = repo_root()
     missing: set[str] = set()
     for campaign_id in sorted({item.campaign_id for item in desired.schedules}):
         if campaign_id not in config.prune_campaigns:
