@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from reconciler import __version__
 from reconciler.emulator import Emulator
 from reconciler.plan.normalise import payload_hash
 from support.apply import body, cli, counters, live, records, write_file
@@ -274,3 +275,13 @@ def test_prune_with_some_files_of_a_campaign_is_refused(repo: Path, emulator: Em
     whole = cli(emulator, ["apply", "--prune", "--auto-approve", "schedules/c1"])
     assert whole.exit_code == 0, whole.output
     assert sorted(live(emulator, "c1")) == ["a", "b"]  # only the schedule no file declares
+
+
+def test_a_plan_of_another_minor_version_still_applies(repo: Path, emulator: Emulator) -> None:
+    _setup(repo, emulator)
+    plan = _plan(emulator)
+    plan["tool_version"] = f"{__version__.split('.')[0]}.999.0"
+    Path("plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    result = cli(emulator, ["apply", "plan.json"])
+    assert result.exit_code == 0, result.output
+    assert live(emulator, "c1")["b"]["dialerSettings"]["callRate"] == 12

@@ -18,6 +18,7 @@ Errors: `reconciler.errors.PlanError`, naming the action and what to do.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,9 @@ def base_live(plan: Plan) -> dict[str, list[LiveSchedule]]:
 
 
 def rederive(saved: Plan, desired: DesiredState, config: RepoConfig) -> Plan:
-    """The plan `cxsched plan` makes from `desired`, `config` and the saved plan's base."""
-    return make_plan(
+    """The plan `cxsched plan` makes from `desired`, `config` and the saved plan's base (as
+    made by the saved plan's cxsched version, whose major version the caller has checked)."""
+    fresh = make_plan(
         desired,
         base_live(saved),
         config,
@@ -68,6 +70,7 @@ def rederive(saved: Plan, desired: DesiredState, config: RepoConfig) -> Plan:
         paths=saved.paths,
         tenant=saved.tenant,
     )
+    return replace(fresh, tool_version=saved.tool_version)
 
 
 def check_same(saved: Plan, fresh: Plan, config: RepoConfig, path: Path) -> None:
