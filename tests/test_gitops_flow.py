@@ -516,3 +516,19 @@ def test_a_failing_drift_plan_fails_the_job_and_leaves_the_issue(
     assert job.result == "failure"
     assert job.step(ISSUE).stderr.startswith("error: the drift plan for tenant production failed")
     assert github.requests == []
+
+
+def test_a_mistyped_drift_option_fails_the_job_and_opens_no_issue(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    """A usage error exits 1, never 2 ("changes pending"), so no drift issue is opened."""
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    emu.create_schedule("c1", declared(rate=5))  # drift there is, but the plan cannot run
+    [tenant] = tenants(*DRIFT)
+    runner.start_run()
+    job = runner.job(*DRIFT, **{**tenant, "rps": "eight"})
+    assert "Invalid value for '--rps'" in job.step("Plan").stderr
+    assert job.outputs[STATUS] == "1"
+    assert job.result == "failure"
+    assert job.step(ISSUE).stderr.startswith("error: the drift plan for tenant production failed")
+    assert github.requests == []
