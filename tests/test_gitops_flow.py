@@ -401,6 +401,8 @@ def test_a_merge_applies_the_reviewed_plan_and_leaves_an_audit_trail(
     audit_txt = (repo / "audit.txt").read_text(encoding="utf-8")
     assert job.summary.startswith("## Apply to tenant production\n\n```text\n")
     assert f"```text\n{audit_txt.rstrip()}\n```" in job.summary
+    head = json.loads(trail[-1])["hash"]  # published, so the trail can be anchored later
+    assert f"Audit trail head: `{head}` (seq 4)." in job.summary
     no_secret_anywhere(runner, emu, *jobs.values())
 
 
