@@ -366,3 +366,24 @@ def test_read_records_names_an_unreadable_line(tmp_path: Path) -> None:
         list(read_records(path))
     with pytest.raises(AuditError, match=r"no audit trail at"):
         list(read_records(tmp_path / "none.jsonl"))
+
+
+def test_a_trail_is_born_with_its_head(tmp_path: Path) -> None:
+    path = tmp_path / "audit" / "trail.jsonl"
+    path.parent.mkdir()
+    # Killed right after creating the head: a new, empty trail, which verifies and carries on.
+    head_path(path).write_text(json.dumps({"hash": GENESIS, "seq": 0}), encoding="utf-8")
+    report = verify_trail(path)
+    assert (report.ok, report.count, report.head_hash) == (True, 0, GENESIS)
+    AuditTrail(path, CONTEXT).append({"event": "plan"})
+    assert read_head(path) == Head(1, record_hash(json.loads(_lines(path)[0])))
+    assert verify_trail(path).ok
+    # Without its head, a trail is damaged whatever it holds, and nothing is appended to it.
+    head_path(path).unlink()
+    assert not verify_trail(path).ok
+    with pytest.raises(AuditError, match=r"its head file trail\.jsonl\.head is missing"):
+        AuditTrail(path, CONTEXT).append({"event": "plan"})
+    path.write_text("", encoding="utf-8")
+    assert not verify_trail(path).ok
+    with pytest.raises(AuditError, match=r"its head file trail\.jsonl\.head is missing"):
+        AuditTrail(path, CONTEXT).append({"event": "plan"})

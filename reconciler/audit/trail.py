@@ -248,19 +248,35 @@ def _write_line(fd: int, path: Path, line: str) -> None:
 
 def _create_head(path: Path) -> None:
     """The head of a new trail (seq 0, `GENESIS`), unless a head exists: written to a temporary
-    file, then linked into place, which fails if another process created it first."""
+    file, then linked into place, which fails if another process created it first (where the
+    file system has no hard links: created exclusively, then written)."""
     target = head_path(path)
+    text = canonical_json({"hash": GENESIS, "seq": 0}) + "\n"
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.new")
     try:
-        temporary.write_text(canonical_json({"hash": GENESIS, "seq": 0}) + "\n", encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
         try:
             os.link(temporary, target)
         except FileExistsError:
             pass
+        except OSError:  # no hard links here
+            _create_exclusive(target, text)
         finally:
             temporary.unlink()
     except OSError as exc:
         raise AuditError(f"cannot create the audit head {target}: {exc}") from exc
+
+
+def _create_exclusive(target: Path, text: str) -> None:
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return
+    try:
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_head(path: Path, head: Head) -> None:
