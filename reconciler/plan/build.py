@@ -6,6 +6,9 @@ schedules of the managed campaigns (those with at least one desired file), witho
 campaign page. Renderers (`reconciler.plan.render`) print a plan; apply consumes it, from memory
 or from a plan file (`reconciler.plan.planfile`, the format in docs/plan-format.md).
 
+Each action keeps the canonical live body it was decided on (`base`) and the plan the tenant it
+was read from, so that apply can re-derive a saved plan (`reconciler.plan.rederive`).
+
 Identity: a desired schedule matches a live one by its pinned `scheduleId` when the file has
 one (so a rename is an update), else by (campaign, name). Live schedules of a managed campaign
 that no file declares are unmanaged and left alone; with `prune` they become deletes, but only

@@ -4,9 +4,11 @@
 comments diff cleanly), `plan_hash` names one exact plan in the audit trail, `save_plan` writes
 the file atomically. Reading back (`read_plan`, `plan_from_json`):
 A plan file travels (a CI artifact, a download) before apply reads it, so every field is
-checked for presence and type, every action for consistency (an update has a schedule id, a
-base ETag and a patch; its `desired_hash` matches its `desired` body), and the format version
-must be the one this cxsched writes. The first problem found is reported as a
+checked for presence and type (`NaN` and `Infinity` are refused, limits must be finite),
+every action for consistency (an update has a schedule id, a base ETag, a base body and a
+patch; its `desired_hash` matches its `desired` body), and the format version must be the one
+this cxsched writes. Whether the actions are the ones the files give is
+`reconciler.plan.rederive`'s check. The first problem found is reported as a
 `reconciler.errors.PlanError` naming its JSON pointer and what to do (make the plan again).
 """
 
