@@ -5,7 +5,9 @@ Subcommands live one per module in `reconciler.commands` and are imported only w
 changes), 1 expected failure (invalid input, API failure, conflict), 2 success with changes
 pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted. Output into a pipe whose
 reader has gone (`cxsched audit show | head -1`) ends the command quietly with exit 1, as
-Python's documentation recommends, never with a traceback.
+Python's documentation recommends, never with a traceback. A usage error (unknown flag,
+bad option value, missing argument) exits 1 with click's message: click's own 2 would read as
+"changes pending" to a pipeline.
 """
 
 from __future__ import annotations
@@ -41,8 +43,25 @@ _COMMANDS: dict[str, str] = {
 _PACKAGE = "reconciler.commands"
 
 
+#: The exit code of a usage error (click's default, 2, means "changes pending" here).
+USAGE_EXIT = 1
+
+
 class _LazyGroup(click.Group):
     """Imports a subcommand's module on first use; renders expected errors once."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            setattr(exc, "exit_code", USAGE_EXIT)  # noqa: B010 (a ClassVar in the stubs)
+            raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name, mod in _COMMANDS.items() if _module_exists(mod)]
@@ -67,6 +86,9 @@ class _LazyGroup(click.Group):
         except BrokenPipeError:
             _silence_stdout()
             ctx.exit(1)
+        except click.UsageError as exc:  # a subcommand's unknown flag, bad value, ...
+            setattr(exc, "exit_code", USAGE_EXIT)  # noqa: B010 (a ClassVar in the stubs)
+            raise
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: say so plainly, without a wall of traceback

@@ -71,8 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"by hand; {drifted.campaign_id} {UNMANAGED_NAME!r} is live and in no file.")
         print(f"CXSCHED_CONFIG={_rel(config)} (the demo's audit trail is beside it).\n")
         env = {**_env(emu), "CXSCHED_CONFIG": str(config)}
-        for number, step in enumerate(_steps(work, _rel(schedules), len(desired)), start=1):
-            if not _run(number, step, env, emu.client_secret):
+        # Commands run in the schedules' repository: a saved plan covers files inside it only.
+        repo = ROOT if _rel(schedules) != str(schedules) else schedules.resolve().parent
+        folder = _rel(schedules, repo)
+        for number, step in enumerate(_steps(work, folder, len(desired), repo), start=1):
+            if not _run(number, step, env, emu.client_secret, repo):
                 return 1
     print("Demo complete: the tenant matches git, and the audit trail verifies.")
     return 0
@@ -137,8 +140,8 @@ def _env(emu: Emulator) -> dict[str, str]:
     return env
 
 
-def _steps(work: Path, folder: str, schedules: int) -> list[Step]:
-    plan_file = _rel(work / "plan.json")
+def _steps(work: Path, folder: str, schedules: int, repo: Path = ROOT) -> list[Step]:
+    plan_file = _rel(work / "plan.json", repo)
     first = f"Plan: {schedules - 1} to create, 1 to update, 0 to delete, 0 unchanged; 1 unmanaged."
     again = f"Plan: 0 to create, 0 to update, 0 to delete, {schedules} unchanged; 1 unmanaged."
     records = 3 + (1 + 2 * schedules)  # three plans, then the apply's plan record and writes
@@ -172,12 +175,12 @@ def _steps(work: Path, folder: str, schedules: int) -> list[Step]:
     ]
 
 
-def _run(number: int, step: Step, env: Mapping[str, str], secret: str) -> bool:
+def _run(number: int, step: Step, env: Mapping[str, str], secret: str, repo: Path = ROOT) -> bool:
     print(f"== Step {number}: {step.title}")
     print(f"$ cxsched {' '.join(step.args)}", flush=True)
     done = subprocess.run(
         [_cxsched(), *step.args],
-        cwd=ROOT,
+        cwd=repo,
         env=dict(env),
         capture_output=True,
         text=True,
@@ -204,9 +207,9 @@ def _cxsched() -> str:
     return str(beside) if beside.exists() else shutil.which("cxsched") or "cxsched"
 
 
-def _rel(path: Path) -> str:
+def _rel(path: Path, base: Path = ROOT) -> str:
     try:
-        return path.relative_to(ROOT).as_posix()
+        return path.relative_to(base).as_posix()
     except ValueError:
         return str(path)
 

@@ -91,6 +91,7 @@ def test_the_trail_holds_the_plan_then_intent_and_outcome_per_write(
         "plan file",
         "validate",
         "desired files unchanged",
+        "plan re-derived",
         "dialer limits",
     ]
     assert applied[0]["checks"][1]["detail"] == "3 schedule(s) in 3 file(s): 0 errors, 0 warning(s)"
@@ -209,7 +210,7 @@ def test_prune_is_decided_by_the_plan_not_by_apply(repo: Path, emulator: Emulato
     _three(repo, emulator)
     _plan(emulator)
     result = cli(emulator, ["apply", "plan.json", "--prune"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a usage error: 2 only ever means "changes pending"
     assert "--prune is decided when a plan is made" in result.output
 
 

@@ -170,8 +170,8 @@ def test_a_missing_or_replaced_head_is_caught(tmp_path: Path) -> None:
     head.write_text(json.dumps({"seq": 4, "hash": GENESIS}), encoding="utf-8")
     assert _problem(path).startswith("line 4 (seq 4): the head (seq 4, sha256:000")
     head.unlink()
-    assert _problem(path) == (
-        "trail: trail.jsonl.head is missing: cannot tell if records were removed"
+    assert _problem(path).startswith(
+        "trail: trail.jsonl.head is missing: a trail is created with its head, so it was deleted"
     )
     head.write_text("{broken", encoding="utf-8")
     with pytest.raises(AuditError, match=r"unreadable audit head"):
@@ -195,8 +195,9 @@ def test_a_head_one_record_behind_is_an_interrupted_append(tmp_path: Path) -> No
 
 
 def test_the_first_append_killed_before_its_head_still_verifies(tmp_path: Path) -> None:
+    """A trail is born with its head (seq 0): an append killed before moving it leaves that."""
     path = _trail(tmp_path, 1)
-    head_path(path).unlink()
+    head_path(path).write_text(json.dumps({"seq": 0, "hash": GENESIS}), encoding="utf-8")
     assert verify_trail(path).ok
     AuditTrail(path, CONTEXT).append({"event": "write"})
     assert verify_trail(path).count == 2
@@ -208,7 +209,8 @@ def test_the_first_append_killed_before_its_head_still_verifies(tmp_path: Path) 
         ("tail", "the end of the trail (seq 2) does not match its head"),
         ("partial", "the last line is incomplete"),
         ("garbage", "the last line is not an audit record"),
-        ("head", "the head (seq 0) is behind the end (seq 3)"),
+        ("head", "its head file trail.jsonl.head is missing"),
+        ("head0", "the head (seq 0) is behind the end (seq 3)"),
     ],
 )
 def test_appending_to_a_damaged_trail_is_refused(tmp_path: Path, damage: str, message: str) -> None:
@@ -220,6 +222,8 @@ def test_appending_to_a_damaged_trail_is_refused(tmp_path: Path, damage: str, me
         path.write_text("".join(lines)[:-5], encoding="utf-8")
     elif damage == "garbage":
         path.write_text("".join(lines[:2]) + "oops\n", encoding="utf-8")
+    elif damage == "head0":
+        head_path(path).write_text(json.dumps({"seq": 0, "hash": GENESIS}), encoding="utf-8")
     else:
         head_path(path).unlink()
     before = path.read_bytes()
@@ -362,3 +366,24 @@ def test_read_records_names_an_unreadable_line(tmp_path: Path) -> None:
         list(read_records(path))
     with pytest.raises(AuditError, match=r"no audit trail at"):
         list(read_records(tmp_path / "none.jsonl"))
+
+
+def test_a_trail_is_born_with_its_head(tmp_path: Path) -> None:
+    path = tmp_path / "audit" / "trail.jsonl"
+    path.parent.mkdir()
+    # Killed right after creating the head: a new, empty trail, which verifies and carries on.
+    head_path(path).write_text(json.dumps({"hash": GENESIS, "seq": 0}), encoding="utf-8")
+    report = verify_trail(path)
+    assert (report.ok, report.count, report.head_hash) == (True, 0, GENESIS)
+    AuditTrail(path, CONTEXT).append({"event": "plan"})
+    assert read_head(path) == Head(1, record_hash(json.loads(_lines(path)[0])))
+    assert verify_trail(path).ok
+    # Without its head, a trail is damaged whatever it holds, and nothing is appended to it.
+    head_path(path).unlink()
+    assert not verify_trail(path).ok
+    with pytest.raises(AuditError, match=r"its head file trail\.jsonl\.head is missing"):
+        AuditTrail(path, CONTEXT).append({"event": "plan"})
+    path.write_text("", encoding="utf-8")
+    assert not verify_trail(path).ok
+    with pytest.raises(AuditError, match=r"its head file trail\.jsonl\.head is missing"):
+        AuditTrail(path, CONTEXT).append({"event": "plan"})

@@ -132,5 +132,92 @@ def test_show_filters_by_time_and_renders_json(trail: Path) -> None:
 
 def test_show_refuses_a_bad_time(trail: Path) -> None:
     result = _cli("audit", "show", "--since", "yesterday")
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a usage error; 2 only ever means "changes pending"
     assert "'yesterday' is not an ISO 8601 date or date-time" in result.stderr
+
+
+def _head(trail: Path) -> str:
+    return str(json.loads(head_path(trail).read_text(encoding="utf-8"))["hash"])
+
+
+@pytest.mark.parametrize("keep", [1, 0])
+def test_a_trail_cut_to_its_start_with_the_head_deleted_fails(trail: Path, keep: int) -> None:
+    lines = trail.read_text(encoding="utf-8").splitlines(keepends=True)
+    trail.write_text("".join(lines[:keep]), encoding="utf-8")
+    head_path(trail).unlink()
+    result = _cli("audit", "verify")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        "audit trail audit/trail.jsonl: FAILED at trail: trail.jsonl.head is missing: a trail "
+        "is created with its head, so it was deleted"
+    )
+    assert _cli("audit", "verify", "--allow-new").exit_code == 1  # a trail that exists is not new
+
+
+def test_a_new_trail_is_born_with_its_head_and_allow_new_accepts_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    new = _cli("audit", "verify", "--allow-new")
+    assert (new.exit_code, new.stdout) == (
+        0,
+        f"audit trail audit/trail.jsonl: OK, 0 record(s), head sha256:{'0' * 64}\n"
+        "note: no trail yet: a new trail (--allow-new); the first append creates it\n",
+    )
+    assert _cli("audit", "verify").exit_code == 1  # without the flag: no trail is an error
+    path = Path("audit/trail.jsonl")
+    AuditTrail(path, RunContext("run-1", "alice", None, "plan")).append({"event": "plan"})
+    assert _cli("audit", "verify").exit_code == 0
+    path.write_text("", encoding="utf-8")
+    head_path(path).unlink()
+    assert _cli("audit", "verify").exit_code == 1
+
+
+def test_expect_head_anchors_the_trail(trail: Path) -> None:
+    anchor = _head(trail)
+    lines = trail.read_text(encoding="utf-8").splitlines(keepends=True)
+    ok = _cli("audit", "verify", "--expect-head", anchor)
+    assert ok.exit_code == 0
+    assert f"anchored: the expected head {anchor} is seq 5\n" in ok.stdout
+    AuditTrail(trail, RunContext("run-ccc", "carol", None, "plan")).append({"event": "plan"})
+    grown = _cli("audit", "verify", "--expect-head", anchor)
+    assert grown.exit_code == 0  # records appended after the anchor are fine
+    assert "OK, 6 record(s)" in grown.stdout
+    # Cut back to 3 records and forge a matching head: the chain holds, the anchor does not.
+    trail.write_text("".join(lines[:3]), encoding="utf-8")
+    forged = json.loads(lines[2])
+    head_path(trail).write_text(
+        json.dumps({"hash": forged["hash"], "seq": forged["seq"]}), encoding="utf-8"
+    )
+    assert _cli("audit", "verify").exit_code == 0  # the chain alone cannot tell
+    cut = _cli("audit", "verify", "--expect-head", anchor)
+    assert cut.exit_code == 1
+    assert cut.stdout.startswith(
+        f"audit trail audit/trail.jsonl: FAILED at trail: no record has the expected head "
+        f"{anchor}: the trail was rewritten, or cut before that record\n"
+    )
+    bad = _cli("audit", "verify", "--expect-head", "abc")
+    assert bad.exit_code == 1
+    assert "give a head digest as `audit verify` prints it" in bad.output
+
+
+def test_a_record_with_a_duplicate_key_fails(trail: Path) -> None:
+    lines = trail.read_text(encoding="utf-8").splitlines(keepends=True)
+    # A forged first value before the real one: a reader keeping the first sees "s-9".
+    lines[2] = lines[2].replace('"schedule_id":"s-1"', '"schedule_id":"s-9","schedule_id":"s-1"')
+    trail.write_text("".join(lines), encoding="utf-8")
+    result = _cli("audit", "verify")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        "audit trail audit/trail.jsonl: FAILED at line 3: key 'schedule_id' appears twice: "
+        "two readers could disagree on this record\n"
+    )
+
+
+def test_a_record_not_in_canonical_form_fails(trail: Path) -> None:
+    lines = trail.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = json.dumps(json.loads(lines[1]), sort_keys=True) + "\n"  # spaces after ':'
+    trail.write_text("".join(lines), encoding="utf-8")
+    result = _cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "FAILED at line 2 (seq 2): the line is not its record's canonical JSON" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -292,3 +293,109 @@ def test_a_failed_drift_plan_leaves_the_issue_alone_and_fails(
     )
     assert github.issues[number]["state"] == "open"
     assert github.requests == []
+
+
+def _plan_json(tmp_path: Path, kinds: list[str]) -> None:
+    actions = [{"kind": kind} for kind in kinds]
+    text = json.dumps({"format_version": 2, "actions": actions})
+    (tmp_path / "plan.json").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("status", "markdown", "kinds", "message"),
+    [
+        (
+            2,
+            "",
+            ["update"],
+            "error: plan.md is missing or empty: the plan step produced no plan.\n",
+        ),
+        (
+            2,
+            None,
+            ["update"],
+            "error: plan.md is missing or empty: the plan step produced no plan.\n",
+        ),
+        (
+            2,
+            "**1**\n",
+            None,
+            "error: plan.json is missing or empty: the plan step produced no plan.\n",
+        ),
+        (
+            2,
+            "**1**\n",
+            ["noop"],
+            "error: plan exit status 2 does not match plan.json (0 change(s))",
+        ),
+        (0, "**1**\n", ["create"], "error: plan exit status 0 does not match plan.json (1 change"),
+        (1, "**1**\n", ["create"], "error: the plan failed (exit 1); read the plan step's log"),
+    ],
+)
+def test_check_plan_fails_on_an_empty_missing_or_inconsistent_plan(
+    tmp_path: Path,
+    github: GitHubStub,
+    *,
+    status: int,
+    markdown: str | None,
+    kinds: list[str] | None,
+    message: str,
+) -> None:
+    if markdown is not None:
+        (tmp_path / "plan.md").write_text(markdown, encoding="utf-8")
+    if kinds is not None:
+        _plan_json(tmp_path, kinds)
+    args = ["check-plan", "--status", str(status), "--markdown", "plan.md", "--json", "plan.json"]
+    done = gitops(tmp_path, github, *args)
+    assert done.returncode == 1
+    assert done.stderr.startswith(message)
+
+
+def test_check_plan_accepts_a_plan_that_matches_its_status(
+    tmp_path: Path, github: GitHubStub
+) -> None:
+    (tmp_path / "plan.md").write_text("**1 to update**\n", encoding="utf-8")
+    _plan_json(tmp_path, ["noop", "update"])
+    args = ["check-plan", "--status", "2", "--markdown", "plan.md", "--json", "plan.json"]
+    done = gitops(tmp_path, github, *args)
+    assert (done.returncode, done.stdout) == (0, "plan.json holds a plan with 1 change(s)\n")
+
+
+@pytest.mark.parametrize("status", [0, 2])
+def test_an_empty_drift_plan_fails_and_opens_no_issue(
+    tmp_path: Path, github: GitHubStub, status: int
+) -> None:
+    (tmp_path / "plan.md").write_text("", encoding="utf-8")
+    done = drift(tmp_path, github, status)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "error: the drift plan for tenant production is unusable: plan.md is missing or empty: "
+        "the plan step produced no plan. The drift issue is left as it is.\n"
+    )
+    assert github.requests == []
+
+
+def test_a_drift_plan_json_must_agree_with_the_status(tmp_path: Path, github: GitHubStub) -> None:
+    (tmp_path / "plan.md").write_text("**0 to update**\n", encoding="utf-8")
+    args = ["drift-issue", "--tenant", "production", "--status", "2", "--plan", "plan.md"]
+    done = gitops(tmp_path, github, *args, "--plan-json", "plan.json")
+    assert done.returncode == 1
+    assert "plan.json is missing or empty" in done.stderr
+    assert github.requests == []
+
+
+def test_summary_publishes_the_audit_head(tmp_path: Path, github: GitHubStub) -> None:
+    (tmp_path / "apply.txt").write_text("done\n", encoding="utf-8")
+    (tmp_path / "audit").mkdir()
+    digest = "sha256:" + "ab" * 32
+    head = json.dumps({"hash": digest, "seq": 7})
+    (tmp_path / "audit" / "trail.jsonl.head").write_text(head, encoding="utf-8")
+    args = ["summary", "--title", "Apply", "--trail", "audit/trail.jsonl", "apply.txt"]
+    assert gitops(tmp_path, github, *args).returncode == 0
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert f"Audit trail head: `{digest}` (seq 7)." in summary
+    assert f"`cxsched audit verify --expect-head {digest}`" in summary
+    (tmp_path / "audit" / "trail.jsonl.head").unlink()
+    assert gitops(tmp_path, github, *args).returncode == 0
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "_No audit head at audit/trail.jsonl.head: the trail cannot be anchored._" in summary

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,8 @@ def test_a_merge_applies_the_reviewed_plan_and_leaves_an_audit_trail(
     audit_txt = (repo / "audit.txt").read_text(encoding="utf-8")
     assert job.summary.startswith("## Apply to tenant production\n\n```text\n")
     assert f"```text\n{audit_txt.rstrip()}\n```" in job.summary
+    head = json.loads(trail[-1])["hash"]  # published, so the trail can be anchored later
+    assert f"Audit trail head: `{head}` (seq 4)." in job.summary
     no_secret_anywhere(runner, emu, *jobs.values())
 
 
@@ -360,4 +363,22 @@ def test_a_failing_drift_plan_fails_the_job_and_leaves_the_issue(
     last = job.step(ISSUE).stderr.splitlines()[-1]
     assert last.startswith("error: the drift plan for tenant production failed (exit 1)")
     assert "upload" in [s.name.split()[0].lower() for s in job.steps][-1]  # always uploaded
+    assert github.requests == []
+
+
+def test_a_mistyped_drift_option_fails_the_job_and_opens_no_issue(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    """A usage error exits 1, never 2 ("changes pending"), so no drift issue is opened."""
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    emu.create_schedule("c1", declared(rate=5))  # drift there is, but the plan cannot run
+    call = the_call("schedules-drift.yml", "drift")
+    mistyped = replace(call, inputs={**call.inputs, "rps": "eight"})
+    runner.start_run()
+    job = runner.job(mistyped, "drift")
+    assert "Invalid value for '--rps'" in job.step(ISSUE).stderr
+    assert job.outputs[STATUS] == "1"
+    assert job.result == "failure"
+    last = job.step(ISSUE).stderr.splitlines()[-1]
+    assert last.startswith("error: the drift plan for tenant production failed (exit 1)")
     assert github.requests == []

@@ -209,3 +209,47 @@ def test_slugs_and_collisions(emulator: Emulator, tmp_path: Path, run: Run) -> N
     names = sorted(p.name for p in (tmp_path / "schedules" / "c1").iterdir())
     assert names == ["same-name-2.yaml", "same-name-3.yaml", "same-name.yaml"]
     assert schema_reference(tmp_path / "a" / "b", tmp_path) == "../../schemas/schedule.schema.json"
+
+
+def test_import_into_a_managed_campaign_never_duplicates(
+    emulator: Emulator, tmp_path: Path, run: Run
+) -> None:
+    pinned = emulator.create_schedule("c1", BODY)
+    by_name = emulator.create_schedule("c1", {**BODY, "name": "Evenings"})
+    fresh = emulator.create_schedule("c1", {**BODY, "name": "Weekends"})
+    assert run("import", "--campaign", "c1").exit_code == 0
+    folder = tmp_path / "schedules" / "c1"
+    # The team renamed the imported files and dropped the pin of one (declared by name now).
+    (folder / "renewals-q1-weekdays.yaml").rename(folder / "q1.yaml")
+    evenings = (folder / "evenings.yaml").read_text("utf-8")
+    (folder / "evenings.yaml").unlink()
+    unpinned = "".join(line for line in evenings.splitlines(True) if "scheduleId" not in line)
+    (folder / "late-shift.yaml").write_text(unpinned, "utf-8")
+    (folder / "weekends.yaml").unlink()
+    before = {p.name: p.read_text("utf-8") for p in folder.iterdir()}
+    result = run("import", "--campaign", "c1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"wrote schedules/c1/weekends.yaml  (Weekends, id {fresh['id']})\n"
+        f"skipped Evenings (id {by_name['id']}): already declared by "
+        "schedules/c1/late-shift.yaml (its name)\n"
+        f"skipped Renewals Q1 weekdays (id {pinned['id']}): already declared by "
+        "schedules/c1/q1.yaml (its pinned scheduleId)\n"
+        "Imported 1 schedule(s) of campaign c1 into schedules/c1/.\n"
+        "Skipped 2 schedule(s) already declared in the repository (--force rewrites their "
+        "files in place).\n"
+    )
+    after = {p.name: p.read_text("utf-8") for p in folder.iterdir()}
+    assert sorted(after) == ["late-shift.yaml", "q1.yaml", "weekends.yaml"]
+    assert {name: after[name] for name in before} == before
+    assert run("validate").exit_code == 0
+    plan = run("plan", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    emulator.edit_schedule("c1", by_name["id"], {"description": "changed live"})
+    forced = run("import", "--campaign", "c1", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "updated schedules/c1/late-shift.yaml  (Evenings, id" in forced.stdout
+    assert "Updated 3 file(s) of schedules already declared, in place.\n" in forced.stdout
+    assert sorted(p.name for p in folder.iterdir()) == sorted(after)
+    assert "description: changed live\n" in (folder / "late-shift.yaml").read_text("utf-8")
+    assert run("validate").exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -181,9 +182,10 @@ def test_prune_deletes_only_in_campaigns_that_opt_in() -> None:
     assert len(plan_of(schedules, lives, RepoConfig(), prune=True).unmanaged) == 2
     plan = plan_of(schedules, lives, opted, prune=True)
     deletes = [a for a in plan.actions if a.kind == "delete"]
-    assert deletes == [
+    assert [replace(a, base=None) for a in deletes] == [
         Action("delete", "c2", "Manual", "t9", VersionToken('"t9-e"'), (), None, None, None, None)
     ]
+    assert deletes[0].base is not None and deletes[0].base["name"] == "Manual"  # what was seen
     assert plan.unmanaged == (Unmanaged("c1", "s9", "Manual"),)
     assert plan.counts() == PlanCounts(0, 0, 1, 2, 1)
 
@@ -208,7 +210,7 @@ def test_plan_one_decides_a_single_schedule_like_make_plan() -> None:
 
 def test_plan_metadata() -> None:
     plan = plan_of((desired("B"), desired("A", campaign="c0")), [])
-    assert plan.format_version == PLAN_FORMAT_VERSION == 1
+    assert plan.format_version == PLAN_FORMAT_VERSION == 2
     assert plan.tool_version == __version__
     assert plan.files == ("schedules/c0/a.yaml", "schedules/c1/b.yaml")
     assert plan.paths == ("schedules",)
@@ -258,7 +260,7 @@ def _broken(edit: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d.update(format_version=2), "plan format version 2 is not supported"),
+        (lambda d: d.update(format_version=1), "plan format version 1 is not supported"),
         (lambda d: d.pop("desired_digest"), "plan JSON /desired_digest is missing"),
         (lambda d: d.update(prune="yes"), "plan JSON /prune must be a boolean, not str"),
         (lambda d: d.update(files=[1]), "plan JSON /files/0 must be a string"),

@@ -6,6 +6,11 @@ fields in `SCHEDULE_FIELDS` order. Date-times are written in the schedule's own 
 its offset (`2027-01-04T08:00:00-05:00`), integral numbers as integers, empty values left out.
 The files validate, and a plan made right after shows no changes.
 
+Importing into a campaign the repository already manages never duplicates a declaration:
+`declared_schedules` reads the files already in the folder, and a live schedule one of them
+declares (by its pinned `scheduleId`, else by name) is skipped, or with `force` that file is
+rewritten in place; only the others get new files, under names no declaring file uses.
+
 Files are prepared first and written only when none would overwrite an existing file (unless
 forced); each write is atomic. Errors: `reconciler.errors.InputError` for a refused overwrite,
 an unusable campaign id or a folder that cannot be written.
@@ -26,15 +31,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from reconciler.errors import InputError
+from reconciler.loader import load_file
 from reconciler.model import FORMAT_VERSION, SCHEDULE_FIELDS, LiveSchedule
 from reconciler.plan.normalise import canonical
 from reconciler.util.atomic import write_atomic
+from reconciler.validate.desired import find_schedule_files
 
 __all__ = [
     "CAMPAIGN_ID_PATTERN",
     "SCHEMA_PATH",
+    "Declared",
     "ImportedFile",
+    "Skipped",
     "check_campaign_id",
+    "declared_schedules",
     "prepare_import",
     "schedule_document",
     "schema_reference",
@@ -58,12 +68,74 @@ _NESTED_ORDER: Mapping[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class ImportedFile:
-    """One file an import writes: where, what, and for which live schedule."""
+    """One file an import writes: where, what, and for which live schedule.
+
+    `in_place` is set when the file already declares that schedule and is rewritten (force)."""
 
     path: Path
     text: str
     schedule_id: str
     name: str
+    in_place: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """A schedule file already in the repository, and what it declares."""
+
+    path: Path
+    campaign_id: str | None
+    schedule_id: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A live schedule an import leaves alone: `by` already declares it (`how`: id or name)."""
+
+    schedule_id: str
+    name: str
+    by: Path
+    how: str
+
+
+def declared_schedules(folders: Iterable[Path]) -> tuple[Declared, ...]:
+    """The schedule files in `folders` (those that exist) and what each declares; a file that
+    does not load declares nothing."""
+    found: dict[Path, Declared] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        try:
+            files = find_schedule_files([folder])
+        except InputError:  # a folder without schedule files
+            continue
+        for name in files:
+            found.setdefault(Path(name).resolve(), _declared(Path(name)))
+    return tuple(found.values())
+
+
+def _declared(path: Path) -> Declared:
+    document = load_file(str(path), path.as_posix()).document
+    data = document.data if document is not None else {}
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    return Declared(path, text("campaignId"), text("scheduleId"), text("name"))
+
+
+def _declaration(live: LiveSchedule, declared: Sequence[Declared]) -> Skipped | None:
+    """Which file declares `live`: one pinning its id, else an unpinned one of its name."""
+    mine = [d for d in declared if d.campaign_id in (None, live.campaign_id)]
+    for item in mine:
+        if item.schedule_id == live.schedule_id:
+            return Skipped(live.schedule_id, live.name, item.path, "its pinned scheduleId")
+    for item in mine:
+        if item.schedule_id is None and item.name == live.name:
+            return Skipped(live.schedule_id, live.name, item.path, "its name")
+    return None
 
 
 def check_campaign_id(campaign_id: str) -> str:
@@ -170,26 +242,41 @@ def schedule_document(live: LiveSchedule, schema_ref: str) -> str:
     return f"# yaml-language-server: $schema={schema_ref}\n{text}"
 
 
-def _unique_slugs(live: Iterable[LiveSchedule]) -> dict[str, str]:
-    """schedule id -> a slug no other schedule of the import uses (`-2`, `-3`, ... appended)."""
-    taken: set[str] = set()
+def _unique_slugs(live: Iterable[LiveSchedule], taken: Iterable[str] = ()) -> dict[str, str]:
+    """schedule id -> a slug no other schedule of the import (nor `taken`) uses (`-2`, ...)."""
+    used: set[str] = set(taken)
     slugs: dict[str, str] = {}
     for item in sorted(live, key=lambda s: (slugify(s.name), s.schedule_id)):
         base = slug = slugify(item.name)
         counter = 1
-        while slug in taken:
+        while slug in used:
             counter += 1
             slug = f"{base}-{counter}"
-        taken.add(slug)
+        used.add(slug)
         slugs[item.schedule_id] = slug
     return slugs
 
 
 def prepare_import(
-    live: Sequence[LiveSchedule], out_dir: Path, schema_ref: str
-) -> tuple[ImportedFile, ...]:
-    """The files an import of `live` into `out_dir` writes, sorted by path."""
-    slugs = _unique_slugs(live)
+    live: Sequence[LiveSchedule],
+    out_dir: Path,
+    schema_ref: str,
+    declared: Sequence[Declared] = (),
+    *,
+    force: bool = False,
+    repo_root: Path | None = None,
+) -> tuple[tuple[ImportedFile, ...], tuple[Skipped, ...]]:
+    """The files an import of `live` into `out_dir` writes (sorted by path), and the live
+    schedules it skips because a file in `declared` already declares them (with `force`,
+    that file is rewritten in place instead)."""
+    owners = {item.schedule_id: _declaration(item, declared) for item in live}
+    fresh = [item for item in live if owners[item.schedule_id] is None]
+    taken = {
+        d.path.stem
+        for d in declared
+        if d.path.parent.resolve() == out_dir.resolve() and (d.schedule_id or d.name)
+    }
+    slugs = _unique_slugs(fresh, taken)
     files = [
         ImportedFile(
             out_dir / f"{slugs[item.schedule_id]}.yaml",
@@ -197,14 +284,30 @@ def prepare_import(
             item.schedule_id,
             item.name,
         )
-        for item in live
+        for item in fresh
     ]
-    return tuple(sorted(files, key=lambda f: f.path))
+    skipped: list[Skipped] = []
+    for item in live:
+        owner = owners[item.schedule_id]
+        if owner is None:
+            continue
+        if force:
+            ref = schema_ref
+            if repo_root is not None and owner.by.parent.resolve() != out_dir.resolve():
+                ref = schema_reference(owner.by.parent, repo_root)
+            text = schedule_document(item, ref)
+            files.append(ImportedFile(owner.by, text, item.schedule_id, item.name, in_place=True))
+        else:
+            skipped.append(owner)
+    return (
+        tuple(sorted(files, key=lambda f: f.path)),
+        tuple(sorted(skipped, key=lambda k: (k.by, k.schedule_id))),
+    )
 
 
 def write_import(files: Sequence[ImportedFile], *, force: bool) -> None:
     """Write every file atomically; refuse (writing none) if one exists and `force` is off."""
-    existing = [f.path for f in files if f.path.exists()]
+    existing = [f.path for f in files if f.path.exists() and not f.in_place]
     if existing and not force:
         shown = ", ".join(p.as_posix() for p in existing[:5])
         more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""

@@ -91,6 +91,7 @@ def apply_plan(
         desired={(item.campaign_id, item.name): item for item in desired},
         checks=checks,
         replan=replan,
+        tenant=plan.tenant,
     )
     trail.append(_plan_record(plan, checks, replan))
     run = _Run(writer, max(1, workers), on_result)
@@ -107,6 +108,7 @@ def _plan_record(plan: Plan, checks: Sequence[Check], replan: bool) -> dict[str,
         counts=plan.counts()._asdict(),
         checks=checks,
         law_exceptions=[item.to_json() for item in plan.law_exceptions],
+        tenant=plan.tenant,
     )
 
 

@@ -36,6 +36,7 @@ from reconciler.plan.normalise import (
     canonical,
     field_changes,
     ignore_pointers,
+    payload_hash,
 )
 
 __all__ = ["MAX_CREATE_ATTEMPTS", "MAX_REPLANS", "ActionWriter", "Halted"]
@@ -62,6 +63,7 @@ class ActionWriter:
         desired: Mapping[tuple[str, str], DesiredSchedule],
         checks: Sequence[Check],
         replan: bool,
+        tenant: str = "",
     ) -> None:
         self._api = api
         self._trail = trail
@@ -69,6 +71,7 @@ class ActionWriter:
         self._desired = desired
         self._checks = [check.to_json() for check in checks]
         self._replan = replan
+        self._tenant = tenant
 
     def write(self, action: Action) -> ActionResult:
         writers: dict[str, Callable[[Action], ActionResult]] = {
@@ -88,6 +91,7 @@ class ActionWriter:
             schedule_id=action.schedule_id,
             action=action.kind,
             desired_hash=action.desired_hash,
+            tenant=self._tenant,
             fields=fields,
         )
         self._trail.append(record)
@@ -100,6 +104,7 @@ class ActionWriter:
             attempt=attempt,
             base_etag=action.base_version,
             changes=changes_json(action.changes),
+            sent_hash=None if action.body is None else payload_hash(action.body),
             checks=[*self._checks, *(check.to_json() for check in checks)],
         )
 

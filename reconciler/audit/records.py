@@ -31,6 +31,7 @@ def plan_record(
     checks: Sequence[Check],
     mode: Literal["one-go", "saved-plan"] | None = None,
     law_exceptions: Sequence[Mapping[str, Any]] = (),
+    tenant: str | None = None,
 ) -> dict[str, Any]:
     """The "plan" record: a plan made (`action` "plan") or about to be applied ("apply"),
     with the counsel-approved calling-law exceptions it relies on, if any."""
@@ -45,6 +46,7 @@ def plan_record(
         "campaigns": list(campaigns),
         "counts": dict(counts),
         "checks": [check.to_json() for check in checks],
+        "tenant": tenant,
     }
     return record
 
@@ -57,9 +59,11 @@ def action_record(
     schedule_id: str | None,
     action: str,
     desired_hash: str | None,
+    tenant: str | None,
     fields: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """A record about one planned action; `fields` says what happened (phase, result, ...)."""
+    """A record about one planned action on `tenant`; `fields` says what happened (phase,
+    result, ...)."""
     return {
         "event": event,
         "campaign": campaign,
@@ -67,6 +71,7 @@ def action_record(
         "schedule_id": schedule_id,
         "action": action,
         "desired_hash": desired_hash,
+        "tenant": tenant,
         **fields,
     }
 

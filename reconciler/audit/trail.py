@@ -6,6 +6,10 @@ hash of the record before it (`GENESIS` for the first), so editing, deleting, in
 reordering a record breaks the chain. A sidecar file ``<trail>.head`` holds the last `seq` and
 `hash` (replaced atomically after each append), so deleting records from the end shows too.
 
+A trail is born with its head: before the trail file exists, the head is created holding seq 0
+and `GENESIS` (only if no head exists, atomically), so a trail without a head is never new but
+always damaged (its head deleted), and an append refuses it.
+
 Appends are serialised across threads (a lock) and processes (`fcntl.flock`); each record is
 written with a single `write`, then flushed to disk (`fsync`) before the call it announces is
 made. See docs/audit.md for the record format and `reconciler.audit.verify` for the checks.
@@ -150,6 +154,8 @@ class AuditTrail:
 
     def _append_locked(self, record: Mapping[str, Any]) -> dict[str, Any]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            _create_head(self.path)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
@@ -187,7 +193,13 @@ def _now() -> str:
 def _tail(fd: int, path: Path) -> Head:
     """The last record of the open trail, checked against the head sidecar."""
     last = _last_record(fd, path) or Head(0, GENESIS)
-    head = read_head(path) or Head(0, GENESIS)
+    head = read_head(path)
+    if head is None:
+        raise _damaged(
+            path,
+            f"its head file {head_path(path).name} is missing (a trail is created with its head, "
+            "so it was deleted)",
+        )
     lagging_one = head.seq == last.seq - 1  # a previous append was cut before the head moved
     if head.seq > last.seq or (head.seq == last.seq and head.hash != last.hash):
         raise _damaged(path, f"the end of the trail (seq {last.seq}) does not match its head")
@@ -232,6 +244,39 @@ def _write_line(fd: int, path: Path, line: str) -> None:
         raise AuditError(f"cannot append to the audit trail {path}: {exc}") from exc
     if written != len(data):
         raise AuditError(f"{path}: short write ({written} of {len(data)} bytes); disk full?")
+
+
+def _create_head(path: Path) -> None:
+    """The head of a new trail (seq 0, `GENESIS`), unless a head exists: written to a temporary
+    file, then linked into place, which fails if another process created it first (where the
+    file system has no hard links: created exclusively, then written)."""
+    target = head_path(path)
+    text = canonical_json({"hash": GENESIS, "seq": 0}) + "\n"
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.new")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links here
+            _create_exclusive(target, text)
+        finally:
+            temporary.unlink()
+    except OSError as exc:
+        raise AuditError(f"cannot create the audit head {target}: {exc}") from exc
+
+
+def _create_exclusive(target: Path, text: str) -> None:
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return
+    try:
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_head(path: Path, head: Head) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import click
 
 from reconciler.cxone import CxoneClient, Settings
 
-__all__ = ["API_OPTION_NAMES", "api_options", "build_client"]
+__all__ = ["API_OPTION_NAMES", "api_options", "build_client", "tenant_name"]
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -119,3 +120,13 @@ def build_client(
         profile_rps=profile_rps,
     )
     return CxoneClient(settings)
+
+
+def tenant_name(client: CxoneClient) -> str:
+    """Which tenant, as whom: `<host[:port]> client <client id>`; never a secret or token.
+
+    A plan records it and apply refuses a plan made against another tenant; audit records
+    name it.
+    """
+    host = urlsplit(client.settings.base_url).netloc.lower()
+    return f"{host} client {client.settings.client_id}"

@@ -1,12 +1,13 @@
 """`cxsched apply PLAN.json` and `cxsched apply [PATH...]`: make the tenant match the plan.
 
 With a saved plan (one `.json` argument) exactly that plan is applied, after checking that it
-is of this format and tool major version, that the desired files it was made from still
-validate and have not changed since (their digest), and nothing else is read from the tenant:
-one write per change. With paths (default `schedules/`) the plan is made and shown first; on a
-terminal you confirm it, in CI `--auto-approve` does; without either apply refuses before any
-call (the checks are `reconciler.apply.preflight`'s). Conflicts of a one-go apply are
-re-planned per schedule (see `reconciler.apply.run`).
+is of this format and tool major version, that it was made against this tenant, that the
+desired files it was made from still validate and have not changed since (their digest), and
+that every action is the one those files, `cxsched.yaml` and the plan's recorded base give;
+nothing else is read from the tenant: one write per change. With paths (default `schedules/`)
+the plan is made and shown first; on a terminal you confirm it, in CI `--auto-approve` does;
+without either apply refuses before any call (the checks are `reconciler.apply.preflight`'s).
+Conflicts of a one-go apply are re-planned per schedule (see `reconciler.apply.run`).
 
 Exit codes: 0 everything applied (or nothing to do), 1 invalid input, a refused plan, or any
 action that failed or conflicted.
@@ -28,7 +29,7 @@ from reconciler.apply.preflight import Prepared, approval_check, one_go_plan, sa
 from reconciler.apply.report import render_results, render_summary
 from reconciler.apply.run import ActionResult, ApplyResult, apply_plan
 from reconciler.audit.trail import AuditTrail, run_context, trail_path
-from reconciler.commands._api import api_options, build_client
+from reconciler.commands._api import api_options, build_client, tenant_name
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
 from reconciler.config import load_repo_config
@@ -85,7 +86,6 @@ def command(
     saved = len(targets) == 1 and targets[0].suffix.lower() == ".json"
     if saved and prune:
         raise click.UsageError("--prune is decided when a plan is made: use `plan --prune --out`")
-    prepared = saved_plan(targets[0], partial(load_valid_desired, repo=repo)) if saved else None
     paths = targets or DEFAULT_PATHS
     desired = None if saved else load_valid_desired(paths, repo)
     if not saved and not auto_approve and not _interactive():
@@ -96,9 +96,13 @@ def command(
         )
     trail = AuditTrail(trail_path(repo, audit_file), run_context(_command_line(targets, prune)))
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
-        if prepared is None:
+        tenant = tenant_name(client)
+        if saved:  # every check before any call
+            load = partial(load_valid_desired, repo=repo)
+            prepared = saved_plan(targets[0], load, repo, tenant=tenant)
+        else:
             assert desired is not None
-            prepared = one_go_plan(client, desired, repo, paths, prune=prune)
+            prepared = one_go_plan(client, desired, repo, paths, prune=prune, tenant=tenant)
             if not _approved(prepared.plan, auto_approve):
                 click.echo("Apply cancelled: nothing was changed.")
                 ctx.exit(1)

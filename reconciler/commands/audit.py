@@ -1,14 +1,18 @@
 """`cxsched audit verify|show`: check the audit trail's hash chain, or list its records.
 
 `verify` exits 0 and prints the record count and head hash when the chain is intact, or exits 1
-naming the first bad record (line, seq, what is wrong). `show` lists records filtered by
-campaign, schedule (name or id), run id (or a prefix of it) and time, as text or JSON. Text
+naming the first bad record (line, seq, what is wrong). `--expect-head sha256:...` checks the
+trail against a head digest recorded elsewhere (the record must still be in the chain);
+`--allow-new` accepts a trail that does not exist yet (no file and no head). `show` lists
+records filtered by campaign, schedule (name or id), run id (or a prefix of it) and time, as
+text or JSON. Text
 output passes every field through `reconciler.util.sanitize` (a trail written by anyone may hold
 escape sequences or workflow commands); JSON output escapes control characters anyway.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -36,14 +40,38 @@ def command() -> None:
     """Verify or show the hash-chained audit trail of plan and apply runs."""
 
 
+def _digest(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"sha256:[0-9a-f]{64}", value):
+        raise click.BadParameter("give a head digest as `audit verify` prints it: sha256:<64 hex>")
+    return value
+
+
 @command.command("verify")
 @_audit_file
 @config_option
+@click.option(
+    "--expect-head",
+    metavar="sha256:HEX",
+    callback=_digest,
+    help="A head digest recorded elsewhere (a CI job summary): the record it names must still "
+    "be in the chain.",
+)
+@click.option(
+    "--allow-new",
+    is_flag=True,
+    help="Accept a trail that does not exist yet (no file and no head): a first run.",
+)
 @click.pass_context
-def verify(ctx: click.Context, audit_file: Path | None, config: Path | None) -> None:
+def verify(
+    ctx: click.Context,
+    audit_file: Path | None,
+    config: Path | None,
+    expect_head: str | None,
+    allow_new: bool,
+) -> None:
     """Check every record's hash and link and the trail's head; name the first bad record."""
     path = trail_path(load_repo_config(config), audit_file)
-    report = verify_trail(path)
+    report = verify_trail(path, expect_head=expect_head, allow_new=allow_new)
     if report.problem is not None:
         click.echo(f"audit trail {path}: FAILED at {report.problem}")
         click.echo(
@@ -52,6 +80,8 @@ def verify(ctx: click.Context, audit_file: Path | None, config: Path | None) -> 
         )
         ctx.exit(1)
     click.echo(f"audit trail {path}: OK, {report.count} record(s), head {report.head_hash}")
+    if report.anchored is not None:
+        click.echo(f"anchored: the expected head {expect_head} is seq {report.anchored}")
     if report.note is not None:
         click.echo(f"note: {report.note}")
 

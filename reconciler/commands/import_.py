@@ -1,9 +1,12 @@
 """`cxsched import --campaign ID [--out DIR]`: adopt a campaign's live schedules as files.
 
 Every live schedule of the campaign becomes a YAML file in the repository's format with its
-pinned `scheduleId` (default folder `schedules/<ID>/`). Existing files are never overwritten
-unless `--force`; when one would be, nothing is written. The files validate, and a plan made
-right after shows no changes.
+pinned `scheduleId` (default folder `schedules/<ID>/`). A schedule that a file of that folder
+(or of `schedules/<ID>/`) already declares, by pinned id or by name, is skipped, never
+duplicated; with `--force` that file is rewritten in place. Other existing files are never
+overwritten unless `--force`; when one would be, nothing is written. The summary lists what
+was written, updated and skipped. The files validate, and a plan made right after shows no
+changes.
 
 Exit codes: 0 imported (or nothing to import), 1 refused overwrite, bad campaign id or an API
 failure.
@@ -18,6 +21,7 @@ import click
 
 from reconciler.adopt.importer import (
     check_campaign_id,
+    declared_schedules,
     prepare_import,
     schema_reference,
     write_import,
@@ -30,6 +34,14 @@ from reconciler.plan.render import render_call_counts
 __all__ = ["command"]
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it lies under it (POSIX)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 @click.command("import")
 @click.option(
     "--campaign", "campaign_id", required=True, metavar="ID", help="The campaign to import."
@@ -40,7 +52,12 @@ __all__ = ["command"]
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the files [default: schedules/<ID>/].",
 )
-@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite files that already exist, and rewrite in place the files of schedules "
+    "already declared (else skipped).",
+)
 @config_option
 @api_options
 def command(
@@ -54,13 +71,28 @@ def command(
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         live = list(client.list_schedules(campaign_id))
         calls = client.call_counts()
-    files = prepare_import(live, folder, schema_reference(folder, root))
+    declared = declared_schedules([folder, root / "schedules" / campaign_id])
+    files, skipped = prepare_import(
+        live, folder, schema_reference(folder, root), declared, force=force, repo_root=root
+    )
     write_import(files, force=force)
     for item in files:
-        click.echo(f"wrote {item.path.as_posix()}  ({item.name}, id {item.schedule_id})")
-    click.echo(
-        f"Imported {len(files)} schedule(s) of campaign {campaign_id} into {folder.as_posix()}/."
-    )
+        verb = "updated" if item.in_place else "wrote"
+        click.echo(f"{verb} {_shown(item.path)}  ({item.name}, id {item.schedule_id})")
+    for skip in skipped:
+        click.echo(
+            f"skipped {skip.name} (id {skip.schedule_id}): already declared by "
+            f"{_shown(skip.by)} ({skip.how})"
+        )
+    new = sum(1 for item in files if not item.in_place)
+    click.echo(f"Imported {new} schedule(s) of campaign {campaign_id} into {folder.as_posix()}/.")
+    if skipped:
+        click.echo(
+            f"Skipped {len(skipped)} schedule(s) already declared in the repository "
+            "(--force rewrites their files in place)."
+        )
+    if len(files) > new:
+        click.echo(f"Updated {len(files) - new} file(s) of schedules already declared, in place.")
     if folder.name != campaign_id:
         click.echo(
             f"note: validate expects the files of campaign {campaign_id} in a folder named "

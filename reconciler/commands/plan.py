@@ -22,7 +22,7 @@ import click
 from reconciler.api.protocol import CallCounts, ScheduleAPI
 from reconciler.audit.records import plan_record
 from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
-from reconciler.commands._api import api_options, build_client
+from reconciler.commands._api import api_options, build_client, tenant_name
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
@@ -32,6 +32,7 @@ from reconciler.plan.build import Plan, make_plan, read_live
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
 from reconciler.plan.planfile import plan_hash, save_plan
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
+from reconciler.plan.scope import check_prune_scope, plan_paths
 from reconciler.validate.desired import DesiredState
 
 __all__ = ["command"]
@@ -84,7 +85,9 @@ def command(
     repo = load_repo_config(config)
     targets = paths or DEFAULT_PATHS
     desired = load_valid_desired(targets, repo)
+    check_prune_scope(desired, repo, prune=prune)
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+        tenant = tenant_name(client)
         try:
             limits, limit_check, live = _read_tenant(client, desired)
         except CxschedError:
@@ -92,7 +95,13 @@ def command(
             raise
         calls = client.call_counts()
     plan = make_plan(
-        desired, live, repo, limits=limits, prune=prune, paths=[p.as_posix() for p in targets]
+        desired,
+        live,
+        repo,
+        limits=limits,
+        prune=prune,
+        paths=plan_paths(targets),
+        tenant=tenant,
     )
     text = render_plan(
         plan,
@@ -143,5 +152,6 @@ def _audit(
         counts=plan.counts()._asdict(),
         checks=checks,
         law_exceptions=[item.to_json() for item in plan.law_exceptions],
+        tenant=plan.tenant,
     )
     trail.append(record)

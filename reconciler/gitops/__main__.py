@@ -5,6 +5,7 @@ Subcommands:
   pr-comment   create, or update in place, a tenant's ONE pull-request plan comment from the
                downloaded plans (`--plans DIR` of `plan-<tenant>/plan.md`)
   summary      append plans and audit trails to the job summary ($GITHUB_STEP_SUMMARY)
+  check-plan   fail unless a plan step produced a plan that agrees with its exit status
   drift-issue  open, update or close the one issue labelled `drift` of a tenant
 
 Exit codes: 0 done, 1 failure (one line on stderr) or cxsched's own failure, 2 bad usage.
@@ -22,6 +23,7 @@ from reconciler.gitops.github import (
     GitHubError,
     GitopsError,
     append_summary,
+    check_plan,
     comment_body,
     read_plans,
     run_url,
@@ -74,12 +76,28 @@ def _cmd_pr_comment(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    print(append_summary(summary_text(args.title, args.files)))
+    trail = Path(args.trail) if args.trail else None
+    print(append_summary(summary_text(args.title, args.files, trail)))
+    return 0
+
+
+def _cmd_check_plan(args: argparse.Namespace) -> int:
+    markdown = Path(args.markdown) if args.markdown else None
+    print(check_plan(args.status, markdown, Path(args.json) if args.json else None))
     return 0
 
 
 def _cmd_drift_issue(args: argparse.Namespace) -> int:
     plan = Path(args.plan).read_text(encoding="utf-8") if Path(args.plan).is_file() else ""
+    if args.status in (0, 2):
+        plan_json = Path(args.plan_json) if args.plan_json else None
+        try:
+            check_plan(args.status, Path(args.plan), plan_json)
+        except GitopsError as exc:
+            raise GitopsError(
+                f"the drift plan for tenant {args.tenant} is unusable: {exc} The drift issue is "
+                "left as it is."
+            ) from exc
     print(sync_drift_issue(GitHub.from_env(), args.tenant, args.status, plan, run_url()))
     return 0
 
@@ -110,12 +128,19 @@ def _parser() -> argparse.ArgumentParser:
     pr.set_defaults(handler=_cmd_pr_comment)
     summary = sub.add_parser("summary", help="append files to the job summary")
     summary.add_argument("--title", required=True)
+    summary.add_argument("--trail", help="audit trail whose head digest to publish")
     summary.add_argument("files", nargs="+", help=".md files verbatim, others as text")
     summary.set_defaults(handler=_cmd_summary)
+    check = sub.add_parser("check-plan", help="fail unless a plan step produced a plan")
+    check.add_argument("--status", type=int, help="exit code of plan --detailed-exitcode")
+    check.add_argument("--markdown", help="the markdown plan (plan.md)")
+    check.add_argument("--json", help="the saved plan (plan.json)")
+    check.set_defaults(handler=_cmd_check_plan)
     drift = sub.add_parser("drift-issue", help="open, update or close the drift issue")
     drift.add_argument("--tenant", required=True)
     drift.add_argument("--status", type=int, required=True, help="exit code of plan")
     drift.add_argument("--plan", default="plan.md", help="the markdown plan")
+    drift.add_argument("--plan-json", help="the saved plan, checked against the status")
     drift.set_defaults(handler=_cmd_drift_issue)
     return parser
 

@@ -30,10 +30,12 @@ __all__ = [
     "GitHubError",
     "GitopsError",
     "append_summary",
+    "check_plan",
     "comment_body",
     "comment_marker",
     "drift_body",
     "drift_marker",
+    "head_text",
     "read_plans",
     "run_url",
     "summary_text",
@@ -240,6 +242,11 @@ def sync_drift_issue(github: GitHub, tenant: str, status: int, plan: str, run_ur
             f"the drift plan for tenant {tenant} failed (exit {status}); the drift issue is left "
             "as it is; read the plan step's log above."
         )
+    if not plan.strip():
+        raise GitopsError(
+            f"the drift plan for tenant {tenant} is empty or missing (exit {status}); the drift "
+            "issue is left as it is; read the plan step's log above."
+        )
     issue = _find_drift_issue(github, tenant)
     base = f"/repos/{github.repo}/issues"
     if status == 0:
@@ -264,8 +271,68 @@ def _find_drift_issue(github: GitHub, tenant: str) -> int | None:
     return None
 
 
-def summary_text(title: str, files: Sequence[str]) -> str:
-    """A job-summary section: `.md` files as they are, other files as fenced text."""
+def check_plan(status: int | None, markdown: Path | None, plan_json: Path | None) -> str:
+    """What a plan step left, if it is a plan; GitopsError when it failed or left none.
+
+    `status` is the exit status of `cxsched plan --detailed-exitcode` (None: not detailed);
+    with plan.json, 2 must come with changes and 0 without.
+    """
+    if status is not None and status not in (0, 2):
+        raise GitopsError(f"the plan failed (exit {status}); read the plan step's log above.")
+    if markdown is not None and not _text_of(markdown).strip():
+        raise GitopsError(f"{markdown} is missing or empty: the plan step produced no plan.")
+    if plan_json is None:
+        return f"{markdown} holds a plan"
+    changes = _plan_changes(plan_json)
+    if status is not None and (status == 2) != (changes > 0):
+        raise GitopsError(
+            f"plan exit status {status} does not match {plan_json} ({changes} change(s)); "
+            "the plan step is broken: read its log above."
+        )
+    return f"{plan_json} holds a plan with {changes} change(s)"
+
+
+def _text_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _plan_changes(path: Path) -> int:
+    text = _text_of(path)
+    if not text.strip():
+        raise GitopsError(f"{path} is missing or empty: the plan step produced no plan.")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    actions = data.get("actions") if isinstance(data, dict) else None
+    kinds = [a.get("kind") for a in actions if isinstance(a, dict)] if actions else []
+    if not isinstance(data, dict) or not isinstance(data.get("format_version"), int):
+        raise GitopsError(f"{path} is not a cxsched plan: the plan step produced no plan.")
+    if not isinstance(actions, list) or len(kinds) != len(actions):
+        raise GitopsError(f"{path} is not a cxsched plan (no list of actions).")
+    return sum(1 for kind in kinds if kind != "noop")
+
+
+def head_text(trail: Path) -> str:
+    """The audit trail's head digest, to anchor it (`cxsched audit verify --expect-head`)."""
+    head = trail.with_name(trail.name + ".head")
+    try:
+        data = json.loads(head.read_text(encoding="utf-8"))
+        digest, seq = str(data["hash"]), int(data["seq"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"_No audit head at {head.as_posix()}: the trail cannot be anchored._\n"
+    if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+        return f"_The audit head at {head.as_posix()} is not a digest._\n"
+    return (
+        f"Audit trail head: `{digest}` (seq {seq}). Keep it: "
+        f"`cxsched audit verify --expect-head {digest}` proves later that the trail still "
+        "holds this record.\n"
+    )
+
+
+def summary_text(title: str, files: Sequence[str], trail: Path | None = None) -> str:
+    """A job-summary section: `.md` files as they are, other files as fenced text, then the
+    audit trail's head digest when `trail` is given."""
     parts = [f"## {title}", ""]
     for name in files:
         path = Path(name)
@@ -274,6 +341,8 @@ def summary_text(title: str, files: Sequence[str]) -> str:
             continue
         text = path.read_text(encoding="utf-8").rstrip()
         parts += [_nested(text) if path.suffix == ".md" else _fenced(text), ""]
+    if trail is not None:
+        parts += [head_text(trail)]
     return _fit("\n".join(parts) + "\n", _SUMMARY_LIMIT)
 
 

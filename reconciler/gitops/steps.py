@@ -39,6 +39,7 @@ from reconciler.gitops.github import (
     GitHubError,
     GitopsError,
     append_summary,
+    check_plan,
     comment_body,
     run_url,
     summary_text,
@@ -133,7 +134,7 @@ def _plan(settings: StepSettings) -> StepResult:
         if checked.status != 0:
             lines = _comment(settings, pr, validate=checked.status, plan=None)
             return StepResult(checked.status, checked.outputs, lines)
-    status = _run_plan(settings)
+    status = _checked(settings, _run_plan(settings))
     lines = _summary(f"Plan for tenant {settings.tenant}", settings.plan_md)
     lines += _comment(settings, pr, validate=0, plan=status)
     return StepResult(_plan_step_status(status), _planned(settings, status), lines)
@@ -144,6 +145,15 @@ def _drift(settings: StepSettings) -> StepResult:
     lines = _summary(f"Drift check of tenant {settings.tenant}", settings.plan_md)
     outputs = _planned(settings, status)
     plan = settings.plan_md.read_text(encoding="utf-8") if settings.plan_md.is_file() else ""
+    if status in (0, 2):
+        try:
+            check_plan(status, settings.plan_md, Path(settings.plan_file))
+        except GitopsError as exc:
+            _write_outputs(outputs)
+            raise GitopsError(
+                f"the drift plan for tenant {settings.tenant} is unusable: {exc} The drift issue "
+                "is left as it is."
+            ) from exc
     try:
         said = sync_drift_issue(GitHub.from_env(), settings.tenant, status, plan, run_url())
     except GitopsError:
@@ -164,7 +174,9 @@ def _apply(settings: StepSettings) -> StepResult:
         audit_txt.write_text(shown.stdout, encoding="utf-8")
         status = status or verified or shown.returncode
     lines: tuple[str, ...] = (done.stdout.rstrip("\n"),) if done.stdout.strip() else ()
-    lines += _summary(f"Apply to tenant {settings.tenant}", report, audit_txt)
+    lines += _summary(
+        f"Apply to tenant {settings.tenant}", report, audit_txt, trail=_trail(settings)
+    )
     outputs = _outputs(settings, done.returncode, changes=done.returncode != 0, plan=True)
     return StepResult(status, outputs, lines)
 
@@ -176,6 +188,18 @@ def _run_plan(settings: StepSettings) -> int:
     done = _cxsched(settings, args, capture=True)
     settings.plan_md.write_text(done.stdout, encoding="utf-8")
     return done.returncode
+
+
+def _checked(settings: StepSettings, status: int) -> int:
+    """`status`, or 1 when a plan that says it succeeded left no usable plan behind."""
+    if status not in (0, 2):
+        return status
+    try:
+        check_plan(status, settings.plan_md, Path(settings.plan_file))
+    except GitopsError as exc:
+        print(f"::error::{exc}")
+        return 1
+    return status
 
 
 def _plan_step_status(status: int) -> int:
@@ -220,15 +244,26 @@ def _cxsched(
         raise GitopsError(f"cxsched {args[0]} did not finish in {exc.timeout:.0f} s") from exc
 
 
-def _audit_head(settings: StepSettings) -> str:
-    """The hash of the trail's last record, or "" when there is no trail (or no valid config)."""
-    from reconciler.audit.trail import read_head, trail_path
+def _trail(settings: StepSettings) -> Path | None:
+    """The audit trail's path by the repository config, or None when the config is unusable."""
+    from reconciler.audit.trail import trail_path
     from reconciler.config import load_repo_config
     from reconciler.errors import CxschedError
 
     try:
-        config = load_repo_config(Path(settings.config) if settings.config else None)
-        head = read_head(trail_path(config))
+        return trail_path(load_repo_config(Path(settings.config) if settings.config else None))
+    except (CxschedError, OSError):
+        return None
+
+
+def _audit_head(settings: StepSettings) -> str:
+    """The hash of the trail's last record, or "" when there is no trail (or no valid config)."""
+    from reconciler.audit.trail import read_head
+    from reconciler.errors import CxschedError
+
+    trail = _trail(settings)
+    try:
+        head = None if trail is None else read_head(trail)
     except (CxschedError, OSError):
         return ""
     return head.hash if head is not None else ""
@@ -238,10 +273,10 @@ def _summary_text(text: str) -> tuple[str, ...]:
     return (append_summary(text),) if os.environ.get("GITHUB_STEP_SUMMARY") else ()
 
 
-def _summary(title: str, *files: Path) -> tuple[str, ...]:
+def _summary(title: str, *files: Path, trail: Path | None = None) -> tuple[str, ...]:
     if not os.environ.get("GITHUB_STEP_SUMMARY"):
         return ()
-    return (append_summary(summary_text(title, [str(f) for f in files])),)
+    return (append_summary(summary_text(title, [str(f) for f in files], trail)),)
 
 
 def _comment(

@@ -6,6 +6,9 @@ schedules of the managed campaigns (those with at least one desired file), witho
 campaign page. Renderers (`reconciler.plan.render`) print a plan; apply consumes it, from memory
 or from a plan file (`reconciler.plan.planfile`, the format in docs/plan-format.md).
 
+Each action keeps the canonical live body it was decided on (`base`) and the plan the tenant it
+was read from, so that apply can re-derive a saved plan (`reconciler.plan.rederive`).
+
 Identity: a desired schedule matches a live one by its pinned `scheduleId` when the file has
 one (so a rename is an update), else by (campaign, name). Live schedules of a managed campaign
 that no file declares are unmanaged and left alone; with `prune` they become deletes, but only
@@ -55,7 +58,7 @@ __all__ = [
 ]
 
 #: The version of the JSON plan format (docs/plan-format.md); bumped on any incompatible change.
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2
 
 ActionKind = Literal["create", "update", "delete", "noop"]
 ACTION_KINDS: tuple[ActionKind, ...] = ("create", "update", "delete", "noop")
@@ -75,6 +78,8 @@ class Action:
     desired: Mapping[str, Any] | None  # canonical desired body (ignores applied); None for delete
     desired_hash: str | None  # payload_hash(desired)
     source: str | None  # the desired file, repo-relative POSIX path
+    #: the canonical live body the decision was made on (update, noop, delete); None for create
+    base: Mapping[str, Any] | None = None
 
     @property
     def is_change(self) -> bool:
@@ -117,6 +122,8 @@ class Plan:
     unmanaged: tuple[Unmanaged, ...]
     #: the counsel-approved calling-law exceptions (cxsched.yaml) of the planned schedules
     law_exceptions: tuple[LawException, ...] = ()
+    #: the tenant the live state was read from (host and client id; never a secret)
+    tenant: str = ""
 
     @property
     def has_changes(self) -> bool:
@@ -181,6 +188,7 @@ def _decided(
         desired=wanted,
         desired_hash=payload_hash(wanted),
         source=source_path(desired.path),
+        base=None if live is None else canonical(live.body),
     )
 
 
@@ -196,6 +204,7 @@ def _delete(live: LiveSchedule) -> Action:
         desired=None,
         desired_hash=None,
         source=None,
+        base=canonical(live.body),
     )
 
 
@@ -207,8 +216,12 @@ def make_plan(
     limits: TenantLimits,
     prune: bool,
     paths: Sequence[str],
+    tenant: str = "",
 ) -> Plan:
-    """Decide every action for the managed campaigns; pure (no I/O)."""
+    """Decide every action for the managed campaigns; pure (no I/O).
+
+    `tenant` names the tenant `live` was read from (recorded in the plan, never a secret).
+    """
     by_campaign: dict[str, list[DesiredSchedule]] = {}
     for schedule in desired.schedules:
         by_campaign.setdefault(schedule.campaign_id, []).append(schedule)
@@ -237,6 +250,7 @@ def make_plan(
         actions=tuple(sorted(actions, key=_action_key)),
         unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.campaign_id, u.name, u.schedule_id))),
         law_exceptions=_exceptions(config, actions),
+        tenant=tenant,
     )
 
 

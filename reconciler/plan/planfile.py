@@ -4,17 +4,20 @@
 comments diff cleanly), `plan_hash` names one exact plan in the audit trail, `save_plan` writes
 the file atomically. Reading back (`read_plan`, `plan_from_json`):
 A plan file travels (a CI artifact, a download) before apply reads it, so every field is
-checked for presence and type, every action for consistency (an update has a schedule id, a
-base ETag and a patch; its `desired_hash` matches its `desired` body), and the format version
-must be the one this cxsched writes. The file is read only up to `MAX_PLAN_BYTES` and decoded
-strictly (`reconciler.util.strictjson`): NaN, Infinity, overflowing numbers, integers of more
-than 40 digits and deep nesting are refused. The first problem found is reported as a
+checked for presence and type (limits must be finite), every action for consistency (an update
+has a schedule id, a base ETag, a base body and a patch; its `desired_hash` matches its
+`desired` body), and the format version must be the one this cxsched writes. Whether the
+actions are the ones the files give is `reconciler.plan.rederive`'s check. The file is read only
+up to `MAX_PLAN_BYTES` and decoded strictly (`reconciler.util.strictjson`): NaN, Infinity,
+overflowing numbers, integers of more than 40 digits and deep nesting are refused. The first
+problem found is reported as a
 `reconciler.errors.PlanError` naming its JSON pointer and what to do (make the plan again).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -58,9 +61,9 @@ _OPT_OBJ = (dict, type(None))
 _NUMBER = (int, float)
 _NEEDS: Mapping[str, tuple[str, ...]] = {
     "create": ("body", "desired", "desired_hash"),
-    "update": ("schedule_id", "base_etag", "body", "desired", "desired_hash"),
-    "delete": ("schedule_id", "base_etag"),
-    "noop": ("schedule_id", "base_etag", "desired", "desired_hash"),
+    "update": ("schedule_id", "base_etag", "base", "body", "desired", "desired_hash"),
+    "delete": ("schedule_id", "base_etag", "base"),
+    "noop": ("schedule_id", "base_etag", "base", "desired", "desired_hash"),
 }
 
 
@@ -140,6 +143,7 @@ def _action(data: Mapping[str, Any], where: str) -> Action:
         desired=_get(data, "desired", _OPT_OBJ, where),
         desired_hash=_get(data, "desired_hash", _OPT_STR, where),
         source=_get(data, "source", _OPT_STR, where),
+        base=_get(data, "base", _OPT_OBJ, where),
     )
     _check_action(action, where)
     return action
@@ -177,6 +181,9 @@ def _limits(data: Mapping[str, Any]) -> TenantLimits:
     limits = _get(data, "limits", _OBJ, "")
     calls = _get(limits, "max_concurrent_calls", (int,), "/limits")
     rate = _get(limits, "max_call_rate", _NUMBER, "/limits")
+    for key, value in (("max_concurrent_calls", calls), ("max_call_rate", rate)):
+        if not math.isfinite(value) or value < 0:
+            raise _bad(f"/limits/{key}", f"must be a finite number of at least 0, not {value!r}")
     return TenantLimits(int(calls), float(rate))
 
 
@@ -202,6 +209,7 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
         paths=_strings(data, "paths", ""),
         campaigns=_strings(data, "campaigns", ""),
         prune=_get(data, "prune", (bool,), ""),
+        tenant=_get(data, "tenant", _STR, ""),
         limits=_limits(data),
         ignore=tuple(
             _rule(item, f"/ignore/{i}") for i, item in enumerate(_objects(data, "ignore", ""))
@@ -292,6 +300,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "paths": list(plan.paths),
         "campaigns": list(plan.campaigns),
         "prune": plan.prune,
+        "tenant": plan.tenant,
         "limits": {
             "max_concurrent_calls": int(plan.limits.max_concurrent_calls),
             "max_call_rate": float(plan.limits.max_call_rate),
@@ -336,6 +345,7 @@ def _action_json(action: Action) -> dict[str, Any]:
         "desired": None if action.desired is None else dict(action.desired),
         "desired_hash": action.desired_hash,
         "source": action.source,
+        "base": None if action.base is None else dict(action.base),
     }
 
 
