@@ -6,6 +6,9 @@ Subcommands:
                (found by its hidden marker `<!-- cxsched-plan -->`)
   summary      append plans and audit trails to the job summary ($GITHUB_STEP_SUMMARY)
   drift-issue  open, update or close the one issue labelled `drift` of a tenant
+  run-info     write who and why of this run as JSON for `cxsched audit sync --run-info`: the
+               run URL, workflow, actor, commit, the pull request the commit came from and the
+               environment reviewers who approved the run (GitHub's run approvals API)
 
 It talks to the GitHub REST API at $GITHUB_API_URL (https://api.github.com when unset) as
 $GITHUB_TOKEN, for the repository $GITHUB_REPOSITORY. Standard library only, so it runs on a
@@ -41,6 +44,7 @@ __all__ = [
     "drift_marker",
     "main",
     "read_plans",
+    "run_info",
     "summary_text",
     "sync_drift_issue",
     "upsert_comment",
@@ -293,6 +297,50 @@ def _run_url() -> str:
     return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else ""
 
 
+def run_info(github: GitHub, tenant: str, environ: dict[str, str]) -> dict[str, Any]:
+    """This run's provenance: where it ran, for which commit and pull request, who approved."""
+    run_id, commit = environ.get("GITHUB_RUN_ID", ""), environ.get("GITHUB_SHA", "")
+    info: dict[str, Any] = {
+        "tenant": tenant,
+        "run_url": _run_url() or None,
+        "workflow": environ.get("GITHUB_WORKFLOW") or None,
+        "run_attempt": environ.get("GITHUB_RUN_ATTEMPT") or None,
+        "event": environ.get("GITHUB_EVENT_NAME") or None,
+        "actor": environ.get("GITHUB_TRIGGERING_ACTOR") or environ.get("GITHUB_ACTOR") or None,
+        "commit": commit or None,
+        "pull_request": None,
+        "pull_request_url": None,
+        "approvers": [],
+    }
+    if commit:
+        pulls = github.call("GET", f"/repos/{github.repo}/commits/{commit}/pulls") or []
+        merged = [p for p in pulls if p.get("merge_commit_sha") == commit] or pulls
+        if merged:
+            info["pull_request"] = int(merged[0]["number"])
+            info["pull_request_url"] = str(merged[0].get("html_url") or "") or None
+    if run_id:
+        path = f"/repos/{github.repo}/actions/runs/{run_id}/approvals"
+        info["approvers"] = [_approver(item) for item in github.call("GET", path) or []]
+    return info
+
+
+def _approver(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "login": str((item.get("user") or {}).get("login") or "unknown"),
+        "state": str(item.get("state") or ""),
+        "environments": [str(e.get("name")) for e in item.get("environments") or []],
+        "comment": str(item.get("comment") or ""),
+    }
+
+
+def _cmd_run_info(args: argparse.Namespace) -> str:
+    info = run_info(GitHub.from_env(), args.tenant, dict(os.environ))
+    Path(args.out).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    approved = [a["login"] for a in info["approvers"] if a["state"] == "approved"]
+    pr = f"pull request #{info['pull_request']}" if info["pull_request"] else "no pull request"
+    return f"wrote {args.out}: {pr}, approved by {', '.join(approved) or 'nobody'}"
+
+
 def _cmd_pr_comment(args: argparse.Namespace) -> str:
     fork = args.fork == "true"
     body = comment_body(
@@ -342,6 +390,10 @@ def _parser() -> argparse.ArgumentParser:
     drift.add_argument("--status", type=int, required=True, help="exit code of plan")
     drift.add_argument("--plan", default="plan.md", help="the markdown plan")
     drift.set_defaults(handler=_cmd_drift_issue)
+    info = sub.add_parser("run-info", help="write this run's provenance for cxsched audit sync")
+    info.add_argument("--tenant", required=True)
+    info.add_argument("--out", default="run-info.json", help="the JSON file to write")
+    info.set_defaults(handler=_cmd_run_info)
     return parser
 
 

@@ -31,9 +31,13 @@ PINS = {
     "actions/upload-artifact": "ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2",
     "actions/download-artifact": "d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0",
 }
+#: The one job of a workflow that may push: the audit trail to the audit branch.
+AUDIT_SYNC = {"actions": "read", "contents": "write", "pull-requests": "read"}
 WRITES = {
     ("schedules-plan.yml", "comment"): {"contents": "read", "pull-requests": "write"},
     ("schedules-drift.yml", "drift"): {"contents": "read", "issues": "write"},
+    ("schedules-apply.yml", "audit"): AUDIT_SYNC,
+    ("schedules-drift.yml", "audit"): AUDIT_SYNC,
 }
 BROKEN = """\
 on: push
@@ -172,7 +176,9 @@ def test_the_three_schedule_workflows_share_one_tenant_matrix() -> None:
         ("schedules-plan.yml", "plan"),
         ("schedules-apply.yml", "plan"),
         ("schedules-apply.yml", "apply"),
+        ("schedules-apply.yml", "audit"),
         ("schedules-drift.yml", "drift"),
+        ("schedules-drift.yml", "audit"),
     }
     first = matrices["schedules-plan.yml", "plan"]
     assert all(m == first for m in matrices.values())
@@ -204,7 +210,7 @@ def test_apply_runs_on_merge_one_run_at_a_time() -> None:
     }
     # One lock over both jobs: a job-level group would be free between the plan and its apply.
     assert workflow["concurrency"] == {"group": "cxsched-apply", "cancel-in-progress": False}
-    assert list(workflow["jobs"]) == ["plan", "apply"]
+    assert list(workflow["jobs"]) == ["plan", "apply", "audit"]
     for job in workflow["jobs"].values():
         assert "concurrency" not in job
         assert job["strategy"]["fail-fast"] is False
@@ -258,3 +264,35 @@ def test_ci_runs_the_test_command_on_every_push_and_pull_request() -> None:
     workflow = load("ci.yml")
     assert workflow["on"] == {"push": None, "pull_request": None}
     assert [step["run"] for _, step in steps("ci.yml") if "run" in step] == ["./.ci/run"]
+
+
+@pytest.mark.parametrize(
+    ("name", "after", "artifact"),
+    [
+        (
+            "schedules-apply.yml",
+            "apply",
+            "audit-${{ matrix.tenant }}-${{ github.run_id }}-${{ github.run_attempt }}",
+        ),
+        ("schedules-drift.yml", "drift", "drift-${{ matrix.tenant }}"),
+    ],
+)
+def test_the_runs_trail_joins_the_audit_branch_from_a_job_without_tenant_secrets(
+    name: str, after: str, artifact: str
+) -> None:
+    jobs = load(name)["jobs"]
+    audit = jobs["audit"]
+    assert audit["needs"] == after
+    assert "environment" not in audit  # no tenant credential where the push token is
+    assert not any("secrets." in text for _, text in _strings(audit, ""))
+    download = _step(
+        audit, next(s["name"] for s in audit["steps"] if "Download" in s.get("name", ""))
+    )
+    assert download["with"] == {"name": artifact}
+    uploads = [s["with"] for s in jobs[after]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert any(u["name"] == artifact and "audit/" in u["path"].split() for u in uploads)
+    runs = [step["run"] for step in audit["steps"] if "run" in step][1:]
+    assert runs == [
+        'python scripts/gitops.py run-info --tenant "$TENANT" --out run-info.json',
+        'cxsched audit sync --tenant "$TENANT" --run-info run-info.json',
+    ]

@@ -1,8 +1,11 @@
-"""`cxsched audit verify|show`: check the audit trail's hash chain, or list its records.
+"""`cxsched audit verify|show|sync|export`: check the audit trail, list it, keep it, report it.
 
 `verify` exits 0 and prints the record count and head hash when the chain is intact, or exits 1
-naming the first bad record (line, seq, what is wrong). `show` lists records filtered by
-campaign, schedule (name or id), run id (or a prefix of it) and time, as text or JSON.
+naming the first bad record (line, seq, what is wrong); on a trail made of CI runs it also
+checks that every run follows the one before (`--branch` reads a tenant's trail, and its
+history, from the audit branch). `show` lists records filtered by tenant, campaign, schedule
+(name or id), run id (or a prefix of it), kind of event and time, as text or JSON. `sync` and
+`export` are in `reconciler.commands.audit_branch`.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from typing import Any, Literal
 
 import click
 
+from reconciler.audit.export import RecordQuery
 from reconciler.audit.trail import trail_path
 from reconciler.audit.verify import RecordFilter, read_records, verify_trail
 from reconciler.commands._config import config_option
+from reconciler.commands.audit_branch import continuity_lines, export, sync, verify_branch_lines
 from reconciler.config import load_repo_config
 from reconciler.util.hashing import canonical_json
 
@@ -36,9 +41,23 @@ def command() -> None:
 @command.command("verify")
 @_audit_file
 @config_option
+@click.option("--branch", metavar="REF", help="Check a tenant's trail at this git revision.")
+@click.option("--tenant", metavar="NAME", help="With --branch: whose trail to check.")
 @click.pass_context
-def verify(ctx: click.Context, audit_file: Path | None, config: Path | None) -> None:
+def verify(
+    ctx: click.Context,
+    audit_file: Path | None,
+    config: Path | None,
+    branch: str | None,
+    tenant: str | None,
+) -> None:
     """Check every record's hash and link and the trail's head; name the first bad record."""
+    if branch is not None:
+        if tenant is None:
+            raise click.UsageError("--branch needs --tenant (whose trail to check)")
+        ok, lines = verify_branch_lines(branch, tenant)
+        click.echo("\n".join(lines))
+        ctx.exit(0 if ok else 1)
     path = trail_path(load_repo_config(config), audit_file)
     report = verify_trail(path)
     if report.problem is not None:
@@ -51,13 +70,27 @@ def verify(ctx: click.Context, audit_file: Path | None, config: Path | None) -> 
     click.echo(f"audit trail {path}: OK, {report.count} record(s), head {report.head_hash}")
     if report.note is not None:
         click.echo(f"note: {report.note}")
+    continuous, lines = continuity_lines(path)
+    if lines:
+        click.echo("\n".join(lines))
+    if not continuous:
+        ctx.exit(1)
 
 
 @command.command("show")
 @_audit_file
 @config_option
+@click.option("--tenant", metavar="NAME", help="Only records of this tenant.")
 @click.option("--campaign", metavar="ID", help="Only records of this campaign.")
 @click.option("--schedule", metavar="NAME|ID", help="Only records of this schedule.")
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    metavar="KIND",
+    help="Only records of this kind of event (plan, write, recheck, replan, lookup, sync, ...); "
+    "repeat for several.",
+)
 @click.option("--run", "run_id", metavar="RUN", help="Only records of this run (id or prefix).")
 @click.option("--since", metavar="ISO", help="Only records at or after this time (default UTC).")
 @click.option("--until", metavar="ISO", help="Only records at or before this time.")
@@ -73,8 +106,10 @@ def show(
     *,
     audit_file: Path | None,
     config: Path | None,
+    tenant: str | None,
     campaign: str | None,
     schedule: str | None,
+    events: tuple[str, ...],
     run_id: str | None,
     since: str | None,
     until: str | None,
@@ -82,12 +117,16 @@ def show(
 ) -> None:
     """List the records of the trail that match every filter given."""
     path = trail_path(load_repo_config(config), audit_file)
-    selected = RecordFilter(
-        campaign=campaign,
-        schedule=schedule,
-        run=run_id,
-        since=_instant(since, "--since"),
-        until=_instant(until, "--until"),
+    selected = RecordQuery(
+        RecordFilter(
+            campaign=campaign,
+            schedule=schedule,
+            run=run_id,
+            since=_instant(since, "--since"),
+            until=_instant(until, "--until"),
+        ),
+        tenant=tenant,
+        events=frozenset(events),
     )
     records = [record for record in read_records(path) if selected.matches(record)]
     if fmt == "json":
@@ -147,3 +186,7 @@ def _etags(record: dict[str, Any]) -> str:
     if base is None and new is None:
         return ""
     return f"etag {base or '-'} -> {new or '-'}" if new else f"etag {base}"
+
+
+command.add_command(sync)
+command.add_command(export)
