@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ def test_each_run_continues_the_chain_of_the_one_before(tmp_path: Path) -> None:
     trail, sizes = _long(tmp_path)
     assert [r["seq"] for r in trail] == list(range(1, len(trail) + 1))
     assert trail[0]["prev_hash"] == GENESIS
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(trail, trail[1:], strict=False))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(trail))
     assert all(r["hash"] == record_hash(r) for r in trail)
     second = trail[sizes[0]]  # the first record of run 2 links to the last of run 1
     assert second["prev_hash"] == trail[sizes[0] - 1]["hash"]
@@ -104,7 +105,7 @@ def test_a_missing_run_is_named(tmp_path: Path) -> None:
 
 
 def test_a_reordered_run_is_named(tmp_path: Path) -> None:
-    trail, (one, two, three) = _long(tmp_path)
+    trail, (one, two, _three) = _long(tmp_path)
     swapped = _rechain(trail[:one] + trail[one + two :] + trail[one : one + two])
     gaps = _gaps(swapped)
     assert "run(s) #2 missing before run #3" in gaps[0]
@@ -209,7 +210,7 @@ def test_bad_provenance_is_refused_with_the_file_and_field(
 ) -> None:
     path = tmp_path / "run-info.json"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(AuditError, match="run-info.json: ") as caught:
+    with pytest.raises(AuditError, match=r"run-info\.json: ") as caught:
         load_provenance(path, "production")
     assert message in str(caught.value)
 
