@@ -188,7 +188,8 @@ def sync_run(
                 f"cannot push the audit branch {branch} to {remote}: "
                 f"{git._message(pushed.stderr)}; does the job have `contents: write`?"
             )
-        pause(min(8.0, 0.5 * 2**attempt))
+        if attempt < attempts:
+            pause(min(8.0, 0.5 * 2**attempt))
     raise AuditError(
         f"the audit branch {branch} moved under every one of {attempts} pushes; "
         "re-run the job to append this run"

@@ -1,0 +1,190 @@
+"""`cxsched audit sync` against a real bare repository: creating, continuing and refusing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reconciler.audit.branch import Git, sync_run, trail_file
+from reconciler.audit.continuity import Provenance
+from reconciler.audit.trail import AuditTrail, RunContext
+from reconciler.cli import main
+from reconciler.errors import AuditError
+
+TOKEN = "ghs_never-printed-0123456789"
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clone of a bare repository with one commit on main; the current folder."""
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+    clone = tmp_path / "work"
+    git(tmp_path, "clone", "--quiet", str(bare), str(clone))
+    (clone / "README").write_text("schedules\n", encoding="utf-8")
+    git(clone, "add", "README")
+    git(clone, "commit", "--quiet", "-m", "start")
+    git(clone, "push", "--quiet", "origin", "HEAD:main")
+    monkeypatch.chdir(clone)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    return clone
+
+
+def run_trail(work: Path, name: str, writes: int = 1) -> Path:
+    """A run's own trail at audit/trail.jsonl, as a fresh checkout's run writes it."""
+    path = work / "audit" / "trail.jsonl"
+    for leftover in (path, path.with_name("trail.jsonl.head")):
+        leftover.unlink(missing_ok=True)
+    trail = AuditTrail(path, RunContext(name, "alice", "c0ffee", "apply plan.json"))
+    trail.append({"event": "plan", "action": "apply"})
+    for index in range(writes):
+        trail.append({"event": "write", "campaign": "c1", "schedule": f"s{index}"})
+    return path
+
+
+def sync(*args: str) -> Result:
+    return CliRunner().invoke(
+        main, ["audit", "sync", "--tenant", "production", *args], catch_exceptions=False
+    )
+
+
+def test_the_first_run_creates_the_branch_and_the_next_continues_it(work: Path) -> None:
+    run_trail(work, "run-a")
+    first = sync()
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert lines[0].startswith(
+        "appended run #1 (2 record(s)) to trails/production.jsonl on cxsched-audit in 1 push(es)"
+    )
+    head = lines[1].removeprefix("head ")
+    subject = git(work, "log", "-1", "--format=%s", "origin/cxsched-audit")
+    assert subject == f"audit(production): run #1, 2 record(s), head {head}"
+    assert git(work, "log", "-1", "--format=%an", "origin/cxsched-audit") == "cxsched audit"
+    assert git(work, "ls-tree", "--name-only", "-r", "origin/cxsched-audit") == (
+        "trails/production.jsonl\ntrails/production.jsonl.head"
+    )
+    assert git(work, "status", "--porcelain") == "?? audit/"  # the work tree is untouched
+
+    again = sync()  # the same run again (a re-run of the job): nothing is appended twice
+    assert again.output.splitlines()[0] == (
+        "run #1 is on trails/production.jsonl on cxsched-audit already; nothing appended"
+    )
+
+    run_trail(work, "run-b", writes=2)
+    second = sync()
+    assert second.exit_code == 0, second.output
+    assert second.output.startswith("appended run #2 (3 record(s))")
+    verified = CliRunner().invoke(
+        main, ["audit", "verify", "--branch", "origin/cxsched-audit", "--tenant", "production"]
+    )
+    assert verified.exit_code == 0, verified.output
+    assert "continuity: OK, 2 run(s), each following the one before\n" in verified.output
+    assert "history: OK, 2 commit(s), each appending one run\n" in verified.output
+    assert TOKEN not in first.output + second.output + verified.output
+
+
+def test_a_push_refused_for_another_reason_than_a_race_fails_clearly(work: Path) -> None:
+    bare = work.parent / "origin.git"
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'denied: read-only token' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    run_trail(work, "run-a")
+    refused = sync()
+    assert refused.exit_code == 1
+    assert refused.output.startswith("error: cannot push the audit branch cxsched-audit to origin:")
+    assert "does the job have `contents: write`?" in refused.output
+    assert TOKEN not in refused.output
+
+
+def test_a_branch_that_keeps_moving_gives_up_after_the_attempts(work: Path) -> None:
+    run_trail(work, "run-a")
+    assert sync().exit_code == 0
+    other = work.parent / "other"
+    git(
+        work.parent,
+        "clone",
+        "--quiet",
+        "--branch",
+        "cxsched-audit",
+        str(work.parent / "origin.git"),
+        str(other),
+    )
+    hook = work / ".git" / "hooks" / "pre-push"  # someone else pushes before each of ours
+    hook.write_text(
+        "#!/bin/sh\ncat >/dev/null\n"
+        f"cd {other} && unset GIT_DIR GIT_INDEX_FILE && echo x >> moved && git add moved && "
+        "git -c user.name=o -c user.email=o@e commit -qm moved && git push -q origin HEAD\n",
+        encoding="utf-8",
+    )
+    hook.chmod(0o755)
+    run_trail(work, "run-b")
+    pauses: list[float] = []
+    with pytest.raises(AuditError, match="moved under every one of 3 pushes"):
+        sync_run(
+            Git(work),
+            remote="origin",
+            branch="cxsched-audit",
+            run_trail=work / "audit" / "trail.jsonl",
+            provenance=Provenance(tenant="production"),
+            context=RunContext("sync", "ci", None, "audit sync"),
+            attempts=3,
+            pause=pauses.append,
+        )
+    assert pauses == [1.0, 2.0]
+
+
+def test_a_damaged_or_deleted_trail_on_the_branch_is_not_appended_to(work: Path) -> None:
+    run_trail(work, "run-a")
+    assert sync().exit_code == 0
+    git(work, "switch", "--quiet", "-c", "edit", "origin/cxsched-audit")
+    trail = work / trail_file("production")
+    lines = trail.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[0])
+    record["schedule"] = "edited"
+    trail.write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n", encoding="utf-8")
+    git(work, "commit", "--quiet", "-am", "edit")
+    git(work, "push", "--quiet", "origin", "HEAD:cxsched-audit")
+    run_trail(work, "run-b")
+    damaged = sync()
+    assert damaged.exit_code == 1
+    assert "does not verify: line 1" in damaged.output
+    assert damaged.output.rstrip().endswith("nothing was appended")
+
+    git(work, "rm", "--quiet", "-r", "trails")
+    git(work, "commit", "--quiet", "-m", "delete")
+    git(work, "push", "--quiet", "origin", "HEAD:cxsched-audit")
+    deleted = sync()
+    assert deleted.exit_code == 1
+    assert "trails/production.jsonl was on the audit branch before and is gone" in deleted.output
+
+
+def test_bad_input_is_refused_before_any_push(work: Path) -> None:
+    bad = CliRunner().invoke(main, ["audit", "sync", "--tenant", "../etc"])
+    assert bad.exit_code == 1
+    assert "'../etc' is not a tenant name" in bad.output
+    missing = sync()
+    assert missing.exit_code == 1
+    assert "no audit trail at audit/trail.jsonl" in missing.output
+    run_trail(work, "run-a")
+    (work / "run-info.json").write_text('{"tenant": "staging"}', encoding="utf-8")
+    other = sync("--run-info", "run-info.json")
+    assert other.exit_code == 1
+    assert "describes tenant 'staging', not 'production'" in other.output
+    assert git(work, "ls-remote", "--heads", "origin", "cxsched-audit") == ""
