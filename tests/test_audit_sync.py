@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from pathlib import Path
@@ -188,3 +189,101 @@ def test_bad_input_is_refused_before_any_push(work: Path) -> None:
     assert other.exit_code == 1
     assert "describes tenant 'staging', not 'production'" in other.output
     assert git(work, "ls-remote", "--heads", "origin", "cxsched-audit") == ""
+
+
+def verify_branch(revision: str, tenant: str = "production") -> Result:
+    return CliRunner().invoke(
+        main, ["audit", "verify", "--branch", revision, "--tenant", tenant], catch_exceptions=False
+    )
+
+
+def test_tenants_share_the_branch_and_the_commit_says_who_and_why(work: Path) -> None:
+    info = {
+        "run_url": "https://github.com/acme/schedules/actions/runs/9",
+        "commit": "ab" * 20,
+        "pull_request": 12,
+        "pull_request_url": "https://github.com/acme/schedules/pull/12",
+        "approvers": [{"login": "carol", "state": "approved", "environments": ["production"]}],
+    }
+    (work / "run-info.json").write_text(json.dumps(info), encoding="utf-8")
+    run_trail(work, "run-a")
+    assert sync("--run-info", "run-info.json").exit_code == 0
+    body = git(work, "log", "-1", "--format=%b", "origin/cxsched-audit")
+    assert body.splitlines() == [
+        "Run: https://github.com/acme/schedules/actions/runs/9",
+        "cxsched run(s): run-a",
+        f"Commit: {'ab' * 20}",
+        "Pull request: https://github.com/acme/schedules/pull/12",
+        "Approved by: carol",
+    ]
+    run_trail(work, "run-s")
+    staging = CliRunner().invoke(main, ["audit", "sync", "--tenant", "staging"])
+    assert staging.output.startswith("appended run #1 (2 record(s)) to trails/staging.jsonl")
+    assert verify_branch("origin/cxsched-audit", "staging").exit_code == 0
+    assert verify_branch("origin/cxsched-audit").exit_code == 0
+    absent = verify_branch("origin/cxsched-audit", "qa")
+    assert absent.exit_code == 1
+    assert "no trail trails/qa.jsonl at origin/cxsched-audit (is the branch fetched?)" in (
+        absent.output
+    )
+
+
+def test_history_names_a_commit_that_cut_the_trail_or_misnames_its_head(work: Path) -> None:
+    for name in ("run-a", "run-b"):
+        run_trail(work, name)
+        assert sync().exit_code == 0
+    git(work, "fetch", "--quiet", "origin", "cxsched-audit")
+    git(work, "switch", "--quiet", "-c", "cut", "origin/cxsched-audit")
+    git(work, "commit", "--quiet", "--amend", "-m", "tidy up")  # the head no longer named
+    relabelled = verify_branch("cut")
+    assert relabelled.exit_code == 1
+    assert relabelled.output.splitlines()[-1].endswith(
+        "(tidy up) names head none but its trail ends at "
+        + json.loads((work / trail_file("production")).read_text().splitlines()[-1])["hash"]
+    )
+    git(work, "reset", "--quiet", "--hard", "origin/cxsched-audit")
+    trail = work / trail_file("production")
+    lines = trail.read_text(encoding="utf-8").splitlines(keepends=True)
+    first_run = lines[:3]
+    trail.write_text("".join(first_run), encoding="utf-8")
+    head = json.loads(first_run[-1])
+    (work / (trail_file("production") + ".head")).write_text(
+        json.dumps({"hash": head["hash"], "seq": head["seq"]}) + "\n", encoding="utf-8"
+    )
+    git(work, "commit", "--quiet", "-am", f"audit(production): head {head['hash']}")
+    cut = verify_branch("cut")
+    assert cut.exit_code == 1
+    assert "continuity: OK, 1 run(s)" in cut.output  # what is left is a valid trail...
+    assert "rewrote records already on the branch (from line 4): the trail must only grow" in (
+        cut.output  # ... but the history shows the second run removed
+    )
+
+
+def test_a_run_trail_that_does_not_verify_or_is_empty_is_not_appended(work: Path) -> None:
+    path = run_trail(work, "run-a")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(lines[1], encoding="utf-8")
+    broken = sync()
+    assert broken.exit_code == 1
+    assert "the run trail audit/trail.jsonl does not verify: line 1 (seq 2)" in broken.output
+    path.write_text("", encoding="utf-8")
+    path.with_name("trail.jsonl.head").unlink()
+    empty = sync()
+    assert empty.exit_code == 1
+    assert "has no records: there is nothing to append" in empty.output
+
+
+def test_the_token_goes_to_git_in_the_environment_and_never_into_a_message(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_SERVER_URL": "https://github.com",
+    }
+    repo = Git(tmp_path, env)
+    basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    said = repo.message(f"fatal: {TOKEN} / AUTHORIZATION: basic {basic}\x1b[2J\n".encode())
+    assert said == "fatal: *** / ***[2J"  # token, header and control characters gone
+    shown = repo.text("config", "--get", "http.https://github.com/.extraheader")
+    assert shown == f"AUTHORIZATION: basic {basic}"  # configured for git, from the environment
+    plain = Git(tmp_path, {"PATH": "/usr/bin:/bin", "GITHUB_TOKEN": TOKEN})
+    assert plain.attempt("config", "--get", "http.https://github.com/.extraheader").returncode == 1

@@ -86,13 +86,14 @@ class Git:
     def __init__(self, cwd: Path, env: Mapping[str, str] | None = None) -> None:
         self.cwd = cwd
         environ = dict(os.environ if env is None else env)
-        self._secret = environ.get("GITHUB_TOKEN", "")
-        self._env = {**environ, "GIT_TERMINAL_PROMPT": "0", **_IDENTITY, **_auth(environ)}
+        auth = _auth(environ)
+        self._secrets = [s for s in (environ.get("GITHUB_TOKEN", ""), *_secret_parts(auth)) if s]
+        self._env = {**environ, "GIT_TERMINAL_PROMPT": "0", **_IDENTITY, **auth}
 
     def run(self, *args: str, data: bytes | None = None, index: Path | None = None) -> bytes:
         done = self.attempt(*args, data=data, index=index)
         if done.returncode != 0:
-            raise AuditError(f"git {args[0]} failed: {self._message(done.stderr)}")
+            raise AuditError(f"git {args[0]} failed: {self.message(done.stderr)}")
         return done.stdout
 
     def attempt(
@@ -119,10 +120,11 @@ class Git:
         done = self.attempt("cat-file", "blob", f"{revision}:{path}")
         return done.stdout if done.returncode == 0 else None
 
-    def _message(self, stderr: bytes) -> str:
+    def message(self, stderr: bytes) -> str:
+        """git's last line of `stderr`, without the token or control characters."""
         text = stderr.decode("utf-8", "replace").strip()
-        if self._secret:
-            text = text.replace(self._secret, "***")
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
         text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
         return text.splitlines()[-1] if text else "no message"
 
@@ -137,6 +139,11 @@ def _auth(environ: Mapping[str, str]) -> dict[str, str]:
         "GIT_CONFIG_KEY_0": f"http.{server.rstrip('/')}/.extraheader",
         "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
     }
+
+
+def _secret_parts(auth: Mapping[str, str]) -> list[str]:
+    value = auth.get("GIT_CONFIG_VALUE_0", "")
+    return [value, value.rsplit(" ", 1)[-1]] if value else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +193,7 @@ def sync_run(
         if _fetch(git, remote, branch) == tip:  # not a race: the push itself failed
             raise AuditError(
                 f"cannot push the audit branch {branch} to {remote}: "
-                f"{git._message(pushed.stderr)}; does the job have `contents: write`?"
+                f"{git.message(pushed.stderr)}; does the job have `contents: write`?"
             )
         if attempt < attempts:
             pause(min(8.0, 0.5 * 2**attempt))
