@@ -401,11 +401,11 @@ def tampering_is_caught(reader: Path, records: list[dict[str, Any]]) -> None:
         f"(GitHub run {RUNS}/4301) is not what the run wrote: it was changed after the run, or "
         "comes from a run that is not on the trail"
     )
-    assert lines[3] == "history: FAILED, 2 problem(s):"
+    assert lines[3] == "history: FAILED, 1 problem(s):"
     assert lines[4].startswith(
         f"  commit {git(reader, 'rev-parse', 'HEAD')[:12]} (audit(production)"
     )
     assert lines[4].endswith(
         f"rewrote records already on the branch (from line {target + 1}): the trail must only grow"
     )
-    assert lines[5].endswith("does not append exactly one run")
+    assert len(lines) == 5

@@ -287,3 +287,28 @@ def test_the_token_goes_to_git_in_the_environment_and_never_into_a_message(tmp_p
     assert shown == f"AUTHORIZATION: basic {basic}"  # configured for git, from the environment
     plain = Git(tmp_path, {"PATH": "/usr/bin:/bin", "GITHUB_TOKEN": TOKEN})
     assert plain.attempt("config", "--get", "http.https://github.com/.extraheader").returncode == 1
+
+
+def test_records_appended_outside_a_run_are_named_by_history_and_continuity(work: Path) -> None:
+    run_trail(work, "run-a")
+    assert sync().exit_code == 0
+    git(work, "fetch", "--quiet", "origin", "cxsched-audit")
+    git(work, "switch", "--quiet", "-c", "extra", "origin/cxsched-audit")
+    trail = work / trail_file("production")
+    last = json.loads(trail.read_text(encoding="utf-8").splitlines()[-1])
+    AuditTrail(trail, RunContext("stray", "mallory", None, "apply")).append({"event": "write"})
+    head = json.loads(trail.read_text(encoding="utf-8").splitlines()[-1])
+    assert head["prev_hash"] == last["hash"]  # the chain holds
+    git(work, "commit", "--quiet", "-am", f"audit(production): head {head['hash']}")
+    caught = verify_branch("extra")
+    assert caught.exit_code == 1
+    assert (
+        f"  seq {head['seq']}: records seq {head['seq']}..{head['seq']} (cxsched run(s) stray) "
+        "belong to no run on the trail: no sync record closes them"
+    ) in caught.output.splitlines()
+    commit = git(work, "rev-parse", "HEAD")[:12]
+    assert caught.output.splitlines()[-2:] == [
+        "history: FAILED, 1 problem(s):",
+        f"  commit {commit} (audit(production): head {head['hash']}) does not append "
+        "exactly one run",
+    ]

@@ -335,40 +335,97 @@ def read_branch_trail(git: Git, revision: str, tenant: str, folder: Path) -> Pat
 
 
 def check_history(git: Git, revision: str, tenant: str) -> HistoryReport:
-    """Check that each commit of `revision` changing the tenant's trail appended one run only."""
+    """Check that each commit of `revision` changing the tenant's trail appended one run only.
+
+    One `git log -p` reads every commit's change to the trail, so the cost grows with the
+    trail's size, not with its size times its number of commits.
+    """
     path = trail_file(tenant)
-    commits = git.text("rev-list", "--first-parent", "--reverse", revision, "--", path).split()
+    out = git.run(
+        "log",
+        "--first-parent",
+        "--reverse",
+        "--diff-merges=first-parent",
+        "--patch",
+        "--unified=0",
+        "--no-color",
+        "--no-renames",
+        "--no-ext-diff",
+        "--format=%x00%H %s",
+        revision,
+        "--",
+        path,
+    )
     problems: list[str] = []
-    before, runs, head = b"", 0, ""
-    for commit in commits:
-        text = git.show(commit, path) or b""
-        subject = git.text("log", "-1", "--format=%s", commit)
-        name = f"commit {commit[:12]} ({_clip(subject)})"
-        problems.extend(_commit_problems(name, before, text, subject))
-        head = _last_hash(text)
-        before = text
-        runs += 1
-    return HistoryReport(len(commits), runs, head, tuple(problems))
+    size, head, commits = 0, "", 0
+    for chunk in out.split(b"\x00")[1:]:
+        header, _, patch = chunk.partition(b"\n")
+        commit, _, subject = header.decode("utf-8", "replace").partition(" ")
+        name = f"commit {commit[:12]} ({_clip(_CONTROL.sub('', subject))})"
+        change = _parse_patch(patch)
+        commits += 1
+        if change.appends_at(size):
+            size += len(change.added)
+            head = _last_hash(change.added[-1])
+            if sum(_is_sync(line) for line in change.added) != 1:
+                problems.append(f"{name} does not append exactly one run")
+        else:
+            problems.append(
+                f"{name} rewrote records already on the branch (from line {change.first_touched}):"
+                " the trail must only grow"
+            )
+            text = git.show(commit, path) or b""
+            size, head = text.count(b"\n"), _last_hash(text)
+        named = _HEAD_IN_SUBJECT.search(subject)
+        if named is None or named[1] != head:
+            problems.append(
+                f"{name} names head {named[1] if named else 'none'} but its trail ends at {head}"
+            )
+    return HistoryReport(commits, commits, head, tuple(problems))
 
 
-def _commit_problems(name: str, before: bytes, text: bytes, subject: str) -> list[str]:
-    problems: list[str] = []
-    if not text.startswith(before):
-        line = _first_difference(before, text)
-        problems.append(
-            f"{name} rewrote records already on the branch (from line {line}): the trail "
-            "must only grow"
-        )
-    added = text[len(before) :] if text.startswith(before) else text
-    if sum(_is_sync(line) for line in added.splitlines()) != 1:
-        problems.append(f"{name} does not append exactly one run")
-    named = _HEAD_IN_SUBJECT.search(subject)
-    last = _last_hash(text)
-    if named is None or named[1] != last:
-        problems.append(
-            f"{name} names head {named[1] if named else 'none'} but its trail ends at {last}"
-        )
-    return problems
+_HUNK = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """One commit's change to a trail file: its hunks' old (start, count) and added lines."""
+
+    hunks: tuple[tuple[int, int], ...]
+    added: tuple[bytes, ...]
+    removed: int
+    newline_lost: bool
+
+    def appends_at(self, size: int) -> bool:
+        """Whether the change only adds lines after the `size` lines the file had."""
+        only = len(self.hunks) == 1 and self.hunks[0] == (size, 0)
+        return only and self.removed == 0 and bool(self.added) and not self.newline_lost
+
+    @property
+    def first_touched(self) -> int:
+        starts = [start if count else start + 1 for start, count in self.hunks]
+        return min(starts, default=1) or 1
+
+
+def _parse_patch(patch: bytes) -> _Change:
+    hunks: list[tuple[int, int]] = []
+    added: list[bytes] = []
+    removed, newline_lost = 0, False
+    for line in patch.split(b"\n"):
+        found = _HUNK.match(line)
+        if found:
+            count = 1 if found[2] is None else int(found[2])
+            hunks.append((int(found[1]), count))
+        elif not hunks:
+            continue  # the diff's header lines
+        elif line.startswith(b"+"):
+            added.append(line[1:])
+        elif line.startswith(b"-"):
+            removed += 1
+        elif line.startswith(b"\\"):
+            newline_lost = True
+    return _Change(tuple(hunks), tuple(added), removed, newline_lost)
 
 
 def _is_sync(line: bytes) -> bool:
@@ -377,14 +434,6 @@ def _is_sync(line: bytes) -> bool:
     except ValueError:
         return False
     return isinstance(record, dict) and record.get("event") == SYNC_EVENT
-
-
-def _first_difference(before: bytes, text: bytes) -> int:
-    pairs = zip(before.splitlines(), text.splitlines(), strict=False)
-    for number, (old, new) in enumerate(pairs, start=1):
-        if old != new:
-            return number
-    return min(before.count(b"\n"), text.count(b"\n")) + 1
 
 
 def _last_hash(text: bytes) -> str:
@@ -397,7 +446,7 @@ def _last_hash(text: bytes) -> str:
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= 72 else text[:69] + "..."
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 @dataclass(frozen=True, slots=True)
