@@ -391,6 +391,7 @@ def tampering_is_caught(reader: Path, records: list[dict[str, Any]]) -> None:
         "-am",
         f"audit(production): run #3, 4 record(s), head {new_head}",
     )
+    stale = git(reader, "rev-parse", "origin/cxsched-audit")  # the last commit before the forgery
     caught = cli(reader, "audit", "verify", "--branch", "forged", "--tenant", "production")
     assert caught.exit_code == 1
     lines = caught.output.splitlines()
@@ -405,7 +406,9 @@ def tampering_is_caught(reader: Path, records: list[dict[str, Any]]) -> None:
     assert lines[4].startswith(
         f"  commit {git(reader, 'rev-parse', 'HEAD')[:12]} (audit(production)"
     )
-    assert lines[4].endswith(
-        f"rewrote records already on the branch (from line {target + 1}): the trail must only grow"
+    assert (
+        f"rewrote records already on the branch (from line {target + 1}), which commit "
+        in (lines[4])
     )
+    assert lines[4].endswith(f"{stale[:12]} had: the trail must only grow")
     assert len(lines) == 5

@@ -254,8 +254,14 @@ def test_history_names_a_commit_that_cut_the_trail_or_misnames_its_head(work: Pa
     cut = verify_branch("cut")
     assert cut.exit_code == 1
     assert "continuity: OK, 1 run(s)" in cut.output  # what is left is a valid trail...
-    assert "rewrote records already on the branch (from line 4): the trail must only grow" in (
-        cut.output  # ... but the history shows the second run removed
+    second = git(work, "rev-parse", "origin/cxsched-audit")[:12]
+    assert (
+        cut.output.splitlines()[-1]
+        == (  # ... but the history shows the second run removed
+            f"  commit {git(work, 'rev-parse', 'HEAD')[:12]} (audit(production): head {head['hash']}) "
+            f"rewrote records already on the branch (from line 4), which commit {second} had: the "
+            "trail must only grow"
+        )
     )
 
 

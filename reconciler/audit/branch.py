@@ -42,7 +42,7 @@ from reconciler.audit.continuity import (
     valid_tenant,
 )
 from reconciler.audit.runinfo import RunContext
-from reconciler.audit.trail import head_path
+from reconciler.audit.trail import Head, head_path
 from reconciler.audit.verify import Verification, read_records, verify_trail
 from reconciler.errors import AuditError
 from reconciler.util.hashing import canonical_json
@@ -334,115 +334,111 @@ def read_branch_trail(git: Git, revision: str, tenant: str, folder: Path) -> Pat
     return local
 
 
-def check_history(git: Git, revision: str, tenant: str) -> HistoryReport:
+def check_history(
+    git: Git, revision: str, tenant: str, records: Sequence[Mapping[str, Any]]
+) -> HistoryReport:
     """Check that each commit of `revision` changing the tenant's trail appended one run only.
 
-    One `git log -p` reads every commit's change to the trail, so the cost grows with the
-    trail's size, not with its size times its number of commits.
+    `records` is the trail at `revision`, its chain verified. Each commit's head file names the
+    last record the trail had then (seq and hash); the chain makes that record the proof of
+    every record before it. So a commit whose head is no longer in the trail, at its seq, had
+    its records rewritten later, and the commit that follows the last such commit is the one
+    that rewrote them. Reading one head file per commit keeps the cost to the trail's size.
     """
     path = trail_file(tenant)
-    out = git.run(
-        "log",
-        "--first-parent",
-        "--reverse",
-        "--diff-merges=first-parent",
-        "--patch",
-        "--unified=0",
-        "--no-color",
-        "--no-renames",
-        "--no-ext-diff",
-        "--format=%x00%H %s",
-        revision,
-        "--",
-        path,
-    )
+    listed = git.text(
+        "log", "--first-parent", "--reverse", "--format=%H %s", revision, "--", path
+    ).splitlines()
+    commits = [(line.partition(" ")[0], line.partition(" ")[2]) for line in listed if line]
+    heads = _heads(git, [commit[0] for commit in commits], path + ".head")
     problems: list[str] = []
-    size, head, commits = 0, "", 0
-    for chunk in out.split(b"\x00")[1:]:
-        header, _, patch = chunk.partition(b"\n")
-        commit, _, subject = header.decode("utf-8", "replace").partition(" ")
+    last_stale: int | None = None
+    previous_seq = 0
+    for number, ((commit, subject), head) in enumerate(zip(commits, heads, strict=True)):
         name = f"commit {commit[:12]} ({_clip(_CONTROL.sub('', subject))})"
-        change = _parse_patch(patch)
-        commits += 1
-        if change.appends_at(size):
-            size += len(change.added)
-            head = _last_hash(change.added[-1])
-            if sum(_is_sync(line) for line in change.added) != 1:
-                problems.append(f"{name} does not append exactly one run")
-        else:
-            problems.append(
-                f"{name} rewrote records already on the branch (from line {change.first_touched}):"
-                " the trail must only grow"
-            )
-            text = git.show(commit, path) or b""
-            size, head = text.count(b"\n"), _last_hash(text)
         named = _HEAD_IN_SUBJECT.search(subject)
-        if named is None or named[1] != head:
-            problems.append(
-                f"{name} names head {named[1] if named else 'none'} but its trail ends at {head}"
-            )
-    return HistoryReport(commits, commits, head, tuple(problems))
+        if head is None:
+            problems.append(f"{name} has no readable head file {path}.head")
+            continue
+        if named is None or named[1] != head.hash:
+            shown = named[1] if named else "none"
+            problems.append(f"{name} names head {shown} but its trail ends at {head.hash}")
+        if not _holds(records, head):
+            last_stale = number
+            continue
+        added = sum(1 for r in records[previous_seq : head.seq] if r.get("event") == SYNC_EVENT)
+        if last_stale is None and added != 1:
+            problems.append(f"{name} does not append exactly one run")
+        previous_seq = head.seq
+    if last_stale is not None:
+        problems.append(_rewrite(git, commits, last_stale, path, records))
+    return HistoryReport(len(commits), len(commits), _final_hash(records), tuple(problems))
 
 
-_HUNK = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
+def _heads(git: Git, commits: Sequence[str], path: str) -> list[Head | None]:
+    """Each commit's head file, read with one `git cat-file --batch`."""
+    if not commits:
+        return []
+    query = "".join(f"{commit}:{path}\n" for commit in commits).encode()
+    out = git.run("cat-file", "--batch", data=query)
+    heads: list[Head | None] = []
+    offset = 0
+    for _ in commits:
+        end = out.index(b"\n", offset)
+        header = out[offset:end].split()
+        offset = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            heads.append(None)
+            continue
+        size = int(header[2])
+        heads.append(_head(out[offset : offset + size]))
+        offset += size + 1
+    return heads
+
+
+def _head(data: bytes) -> Head | None:
+    try:
+        value = json.loads(data)
+        return Head(int(value["seq"]), str(value["hash"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _holds(records: Sequence[Mapping[str, Any]], head: Head) -> bool:
+    """Whether the trail still has, at the head's seq, the record the head names."""
+    return 0 < head.seq <= len(records) and records[head.seq - 1].get("hash") == head.hash
+
+
+def _rewrite(
+    git: Git,
+    commits: Sequence[tuple[str, str]],
+    last_stale: int,
+    path: str,
+    records: Sequence[Mapping[str, Any]],
+) -> str:
+    stale = commits[last_stale][0]
+    before = (git.show(stale, path) or b"").splitlines()
+    now = [canonical_json(record).encode("utf-8") for record in records]
+    line = next(
+        (n for n, (a, b) in enumerate(zip(before, now, strict=False), start=1) if a != b),
+        min(len(before), len(now)) + 1,
+    )
+    if last_stale + 1 < len(commits):
+        commit, subject = commits[last_stale + 1][0], commits[last_stale + 1][1]
+        who = f"commit {commit[:12]} ({_clip(_CONTROL.sub('', subject))})"
+    else:
+        who = "the trail's last change"
+    return (
+        f"{who} rewrote records already on the branch (from line {line}), which commit "
+        f"{stale[:12]} had: the trail must only grow"
+    )
+
+
+def _final_hash(records: Sequence[Mapping[str, Any]]) -> str:
+    return str(records[-1]["hash"]) if records else ""
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@dataclass(frozen=True, slots=True)
-class _Change:
-    """One commit's change to a trail file: its hunks' old (start, count) and added lines."""
-
-    hunks: tuple[tuple[int, int], ...]
-    added: tuple[bytes, ...]
-    removed: int
-    newline_lost: bool
-
-    def appends_at(self, size: int) -> bool:
-        """Whether the change only adds lines after the `size` lines the file had."""
-        only = len(self.hunks) == 1 and self.hunks[0] == (size, 0)
-        return only and self.removed == 0 and bool(self.added) and not self.newline_lost
-
-    @property
-    def first_touched(self) -> int:
-        starts = [start if count else start + 1 for start, count in self.hunks]
-        return min(starts, default=1) or 1
-
-
-def _parse_patch(patch: bytes) -> _Change:
-    hunks: list[tuple[int, int]] = []
-    added: list[bytes] = []
-    removed, newline_lost = 0, False
-    for line in patch.split(b"\n"):
-        found = _HUNK.match(line)
-        if found:
-            count = 1 if found[2] is None else int(found[2])
-            hunks.append((int(found[1]), count))
-        elif not hunks:
-            continue  # the diff's header lines
-        elif line.startswith(b"+"):
-            added.append(line[1:])
-        elif line.startswith(b"-"):
-            removed += 1
-        elif line.startswith(b"\\"):
-            newline_lost = True
-    return _Change(tuple(hunks), tuple(added), removed, newline_lost)
-
-
-def _is_sync(line: bytes) -> bool:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return False
-    return isinstance(record, dict) and record.get("event") == SYNC_EVENT
-
-
-def _last_hash(text: bytes) -> str:
-    last = text.rstrip(b"\n").rsplit(b"\n", 1)[-1]
-    try:
-        record = json.loads(last)
-    except ValueError:
-        return ""
-    return str(record.get("hash", "")) if isinstance(record, dict) else ""
 
 
 def _clip(text: str) -> str:
@@ -468,6 +464,12 @@ def verify_branch(git: Git, revision: str, tenant: str) -> BranchReport:
     with tempfile.TemporaryDirectory(prefix="cxsched-verify-") as folder:
         local = read_branch_trail(git, revision, tenant, Path(folder))
         report = verify_trail(local)
-        runs, gaps = check_continuity(list(read_records(local))) if report.ok else (0, [])
+        records = list(read_records(local)) if report.ok else []
+    runs, gaps = check_continuity(records)
     trail = Verification(Path(trail_file(tenant)), report.count, report.head_hash, report.problem)
-    return BranchReport(trail, runs, tuple(gaps), check_history(git, revision, tenant))
+    history = (
+        check_history(git, revision, tenant, records)
+        if report.ok
+        else HistoryReport(0, 0, "", ("not checked: the trail at this revision does not verify",))
+    )
+    return BranchReport(trail, runs, tuple(gaps), history)
