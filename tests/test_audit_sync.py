@@ -237,10 +237,13 @@ def test_history_names_a_commit_that_cut_the_trail_or_misnames_its_head(work: Pa
     git(work, "commit", "--quiet", "--amend", "-m", "tidy up")  # the head no longer named
     relabelled = verify_branch("cut")
     assert relabelled.exit_code == 1
-    assert relabelled.output.splitlines()[-1].endswith(
-        "(tidy up) names head none but its trail ends at "
-        + json.loads((work / trail_file("production")).read_text().splitlines()[-1])["hash"]
-    )
+    tip = git(work, "rev-parse", "HEAD")[:12]
+    assert relabelled.output.splitlines()[-3:] == [
+        "history: FAILED, 2 problem(s):",
+        f"  commit {tip} (tidy up) names no head digest: it was not made by `audit sync`",
+        "  the trail goes on after the head its last commit names (seq 3): records were added "
+        "without `audit sync`",
+    ]
     git(work, "reset", "--quiet", "--hard", "origin/cxsched-audit")
     trail = work / trail_file("production")
     lines = trail.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -255,13 +258,11 @@ def test_history_names_a_commit_that_cut_the_trail_or_misnames_its_head(work: Pa
     assert cut.exit_code == 1
     assert "continuity: OK, 1 run(s)" in cut.output  # what is left is a valid trail...
     second = git(work, "rev-parse", "origin/cxsched-audit")[:12]
-    assert (
-        cut.output.splitlines()[-1]
-        == (  # ... but the history shows the second run removed
-            f"  commit {git(work, 'rev-parse', 'HEAD')[:12]} (audit(production): head {head['hash']}) "
-            f"rewrote records already on the branch (from line 4), which commit {second} had: the "
-            "trail must only grow"
-        )
+    cutter = git(work, "rev-parse", "HEAD")[:12]
+    # ... but the history shows the second run removed
+    assert cut.output.splitlines()[-1] == (
+        f"  commit {cutter} (audit(production): head {head['hash']}) rewrote records already "
+        f"on the branch (from line 4), which commit {second} had: the trail must only grow"
     )
 
 

@@ -21,7 +21,6 @@ Errors: `AuditError` naming what failed (git's own message, without secrets) and
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import subprocess
@@ -42,7 +41,7 @@ from reconciler.audit.continuity import (
     valid_tenant,
 )
 from reconciler.audit.runinfo import RunContext
-from reconciler.audit.trail import Head, head_path
+from reconciler.audit.trail import head_path
 from reconciler.audit.verify import Verification, read_records, verify_trail
 from reconciler.errors import AuditError
 from reconciler.util.hashing import canonical_json
@@ -339,74 +338,43 @@ def check_history(
 ) -> HistoryReport:
     """Check that each commit of `revision` changing the tenant's trail appended one run only.
 
-    `records` is the trail at `revision`, its chain verified. Each commit's head file names the
-    last record the trail had then (seq and hash); the chain makes that record the proof of
-    every record before it. So a commit whose head is no longer in the trail, at its seq, had
-    its records rewritten later, and the commit that follows the last such commit is the one
-    that rewrote them. Reading one head file per commit keeps the cost to the trail's size.
+    `records` is the trail at `revision`, its chain verified. Each commit's subject names the
+    head the trail had then; the chain makes that record the proof of every record before it.
+    So a commit whose head is no longer in the trail had its records rewritten later, and the
+    commit that follows the last such commit is the one that rewrote them. Only the commit
+    subjects are read (one `git log`), so the cost grows with the trail, not with its history.
     """
     path = trail_file(tenant)
     listed = git.text(
         "log", "--first-parent", "--reverse", "--format=%H %s", revision, "--", path
     ).splitlines()
     commits = [(line.partition(" ")[0], line.partition(" ")[2]) for line in listed if line]
-    heads = _heads(git, [commit[0] for commit in commits], path + ".head")
+    seq_of = {str(record.get("hash")): index for index, record in enumerate(records, start=1)}
     problems: list[str] = []
     last_stale: int | None = None
     previous_seq = 0
-    for number, ((commit, subject), head) in enumerate(zip(commits, heads, strict=True)):
+    for number, (commit, subject) in enumerate(commits):
         name = f"commit {commit[:12]} ({_clip(_CONTROL.sub('', subject))})"
         named = _HEAD_IN_SUBJECT.search(subject)
-        if head is None:
-            problems.append(f"{name} has no readable head file {path}.head")
+        if named is None:
+            problems.append(f"{name} names no head digest: it was not made by `audit sync`")
             continue
-        if named is None or named[1] != head.hash:
-            shown = named[1] if named else "none"
-            problems.append(f"{name} names head {shown} but its trail ends at {head.hash}")
-        if not _holds(records, head):
+        seq = seq_of.get(named[1])
+        if seq is None:
             last_stale = number
             continue
-        added = sum(1 for r in records[previous_seq : head.seq] if r.get("event") == SYNC_EVENT)
-        if last_stale is None and added != 1:
+        added = sum(1 for r in records[previous_seq:seq] if r.get("event") == SYNC_EVENT)
+        if last_stale is None and (added != 1 or records[seq - 1].get("event") != SYNC_EVENT):
             problems.append(f"{name} does not append exactly one run")
-        previous_seq = head.seq
+        previous_seq = seq
     if last_stale is not None:
         problems.append(_rewrite(git, commits, last_stale, path, records))
+    elif commits and records and previous_seq != len(records):
+        problems.append(
+            f"the trail goes on after the head its last commit names (seq {previous_seq}): "
+            "records were added without `audit sync`"
+        )
     return HistoryReport(len(commits), len(commits), _final_hash(records), tuple(problems))
-
-
-def _heads(git: Git, commits: Sequence[str], path: str) -> list[Head | None]:
-    """Each commit's head file, read with one `git cat-file --batch`."""
-    if not commits:
-        return []
-    query = "".join(f"{commit}:{path}\n" for commit in commits).encode()
-    out = git.run("cat-file", "--batch", data=query)
-    heads: list[Head | None] = []
-    offset = 0
-    for _ in commits:
-        end = out.index(b"\n", offset)
-        header = out[offset:end].split()
-        offset = end + 1
-        if len(header) != 3 or header[1] != b"blob":
-            heads.append(None)
-            continue
-        size = int(header[2])
-        heads.append(_head(out[offset : offset + size]))
-        offset += size + 1
-    return heads
-
-
-def _head(data: bytes) -> Head | None:
-    try:
-        value = json.loads(data)
-        return Head(int(value["seq"]), str(value["hash"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _holds(records: Sequence[Mapping[str, Any]], head: Head) -> bool:
-    """Whether the trail still has, at the head's seq, the record the head names."""
-    return 0 < head.seq <= len(records) and records[head.seq - 1].get("hash") == head.hash
 
 
 def _rewrite(
