@@ -94,6 +94,11 @@ def test_show_filters_by_tenant_and_kind_of_event(long_trail: Path) -> None:
     )
     assert [r["block"]["index"] for r in json.loads(syncs.stdout)] == [1, 2]
     assert _cli("audit", "show", "--audit-file", trail, "--tenant", "staging").stdout == ""
+    text = _cli("audit", "show", "--audit-file", trail, "--event", "sync").stdout.splitlines()
+    assert [line.split("  ", 4)[4] for line in text] == [
+        f"sync  append  appended  run #1 of production {RUNS}/1 approved by carol",
+        f"sync  append  appended  run #2 of production {RUNS}/2 approved by @dave",
+    ]
     plans_and_writes = _cli(
         "audit",
         "show",

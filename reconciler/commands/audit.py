@@ -169,8 +169,25 @@ def _text(record: dict[str, Any]) -> str:
         f"HTTP {record['status']}" if record.get("status") is not None else "",
         _etags(record),
         f"error: {record['error']}" if record.get("error") else "",
+        _run_block(record),
     ]
     return "  ".join(part for part in parts if part)
+
+
+def _run_block(record: dict[str, Any]) -> str:
+    """For a `sync` record: the run it closes, its workflow run and who approved it."""
+    block, provenance = record.get("block"), record.get("provenance")
+    if not isinstance(block, dict) or not isinstance(provenance, dict):
+        return ""
+    approvers = [
+        str(a.get("login"))
+        for a in provenance.get("approvers") or []
+        if isinstance(a, dict) and a.get("state") == "approved"
+    ]
+    text = f"run #{block.get('index')} of {provenance.get('tenant')}"
+    if provenance.get("run_url"):
+        text += f" {provenance['run_url']}"
+    return text + (f" approved by {', '.join(approvers)}" if approvers else "")
 
 
 def _target(record: dict[str, Any]) -> str:
