@@ -28,7 +28,7 @@ from click.testing import CliRunner, Result
 from reconciler.audit.trail import GENESIS, record_hash
 from reconciler.cli import main
 from reconciler.emulator import Emulator
-from support.github import REPO, GitHubStub
+from support.github import REPO, TOKEN, GitHubStub
 from test_gitops_flow import (
     APPLY,
     DRIFT,
@@ -36,6 +36,7 @@ from test_gitops_flow import (
     Runner,
     context_for,
     merge,
+    no_secret_anywhere,
     resolve,
     tenants,
     workflow_jobs,
@@ -260,7 +261,15 @@ def test_two_apply_runs_and_a_racing_drift_run_make_one_continuous_trail(
         "history: OK, 3 commit(s), each appending one run\n"
     )
 
+    everything = git(reader, "log", "-p", "origin/cxsched-audit")
+    assert emu.client_secret not in everything and TOKEN not in everything
+    no_secret_anywhere(second, emu, *jobs.values())
+
     # Who and why, on every record of the approval-gated apply.
+    third = records[[i for i, r in enumerate(records) if r["event"] == "sync"][1] + 1 :]
+    assert [r["event"] for r in third] == ["plan", "plan", "write", "write", "sync"]
+    assert {(r["commit"], r["actor"]) for r in third[:-1]} == {(commit, "octocat")}
+    assert all(r["provenance"] == third[-1]["provenance"] for r in third)
     update = next(
         r
         for r in records
