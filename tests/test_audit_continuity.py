@@ -170,6 +170,9 @@ def test_joining_refuses_records_already_on_a_long_trail(tmp_path: Path) -> None
         join_run(trail, trail, _provenance(2), SYNC, NOW)
     with pytest.raises(AuditError, match="nothing to append"):
         join_run(trail, [], _provenance(2), SYNC, NOW)
+    staging = [{**record, "tenant": "staging"} for record in _run(tmp_path, "s", 2)]
+    with pytest.raises(AuditError, match="record seq 1 of the run trail is of tenant 'staging'"):
+        join_run(trail, staging, _provenance(2), SYNC, NOW)
 
 
 def test_provenance_is_read_field_by_field(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from reconciler.audit.continuity import Approver, Provenance, join_run
 from reconciler.audit.export import escape_cell
-from reconciler.audit.trail import AuditTrail, RunContext, head_path
+from reconciler.audit.trail import AuditTrail, RunContext, head_path, record_hash
 from reconciler.audit.verify import read_records
 from reconciler.cli import main
 from reconciler.util.hashing import canonical_json
@@ -250,3 +250,29 @@ def test_export_from_a_branch_needs_the_tenant(long_trail: Path) -> None:
 )
 def test_cells_a_spreadsheet_would_run_are_escaped(cell: object, written: str) -> None:
     assert escape_cell(cell) == written
+
+
+def test_export_names_a_gap_between_runs_and_refuses_a_bad_date(long_trail: Path) -> None:
+    records = [json.loads(line) for line in long_trail.read_text(encoding="utf-8").splitlines()]
+    first_sync = next(i for i, r in enumerate(records) if r["event"] == "sync")
+    kept = records[first_sync + 1 :]  # run 1 removed, the rest renumbered and rehashed
+    prev = "sha256:" + "0" * 64
+    for seq, record in enumerate(kept, start=1):
+        record.update(seq=seq, prev_hash=prev)
+        del record["hash"]
+        record["hash"] = record_hash(record)
+        prev = record["hash"]
+    long_trail.write_text("".join(canonical_json(r) + "\n" for r in kept), encoding="utf-8")
+    head = {"hash": kept[-1]["hash"], "seq": kept[-1]["seq"]}
+    head_path(long_trail).write_text(canonical_json(head) + "\n", encoding="utf-8")
+    result = _cli("audit", "export", "--audit-file", str(long_trail), "--format", "json")
+    assert result.exit_code == 1
+    verification = json.loads(result.stdout)["verification"]
+    assert verification["ok"] is False
+    assert verification["summary"] == (
+        f"FAILED: 1 gap(s) between runs, first seq {len(kept)}: run(s) #1 missing before run #2 "
+        f"(GitHub run {RUNS}/2)"
+    )
+    bad = _cli("audit", "export", "--audit-file", str(long_trail), "--since", "last year")
+    assert bad.exit_code == 2
+    assert "'last year' is not an ISO 8601 date or date-time" in bad.stderr

@@ -167,6 +167,17 @@ def test_a_damaged_or_deleted_trail_on_the_branch_is_not_appended_to(work: Path)
     assert damaged.exit_code == 1
     assert "does not verify: line 1" in damaged.output
     assert damaged.output.rstrip().endswith("nothing was appended")
+    git(work, "fetch", "--quiet", "origin", "cxsched-audit")
+    checked = CliRunner().invoke(
+        main, ["audit", "verify", "--branch", "origin/cxsched-audit", "--tenant", "production"]
+    )
+    assert checked.exit_code == 1
+    assert checked.output.splitlines() == [
+        "audit trail trails/production.jsonl at origin/cxsched-audit: FAILED at line 1 (seq 1): "
+        "content does not match its hash: the record was edited",
+        "history: FAILED, 1 problem(s):",
+        "  not checked: the trail at this revision does not verify",
+    ]
 
     git(work, "rm", "--quiet", "-r", "trails")
     git(work, "commit", "--quiet", "-m", "delete")

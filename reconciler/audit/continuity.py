@@ -253,6 +253,12 @@ def join_run(
                 f"record seq {record.get('seq')} of the run trail already belongs to a long "
                 "trail; pass the run's own trail (audit/trail.jsonl of the run)"
             )
+        tenant = record.get("tenant")
+        if isinstance(tenant, str) and tenant != provenance.tenant:
+            raise AuditError(
+                f"record seq {record.get('seq')} of the run trail is of tenant {_clean(tenant)!r}, "
+                f"not {provenance.tenant!r}: sync each tenant's run trail to its own trail"
+            )
     last = Head(int(trail[-1]["seq"]), str(trail[-1]["hash"])) if trail else Head(0, GENESIS)
     previous = last_block(trail)
     stamp = provenance.to_json()
