@@ -399,3 +399,49 @@ def test_summary_publishes_the_audit_head(tmp_path: Path, github: GitHubStub) ->
     assert gitops(tmp_path, github, *args).returncode == 0
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "_No audit head at audit/trail.jsonl.head: the trail cannot be anchored._" in summary
+
+
+def test_run_info_names_the_pull_request_and_the_approvers(
+    tmp_path: Path, github: GitHubStub
+) -> None:
+    github.merged("0123456789abcdef", 7)
+    github.approve(4242, "carol", "production", comment="plan read")
+    env = {"GITHUB_ACTOR": "octocat", "GITHUB_RUN_ATTEMPT": "2", "GITHUB_WORKFLOW": "apply"}
+    done = gitops(tmp_path, github, "run-info", "--tenant", "production", "--out", "i.json", **env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "wrote i.json: pull request #7, approved by carol\n"
+    assert json.loads((tmp_path / "i.json").read_text(encoding="utf-8")) == {
+        "tenant": "production",
+        "run_url": RUN_URL,
+        "workflow": "apply",
+        "run_attempt": "2",
+        "event": None,
+        "actor": "octocat",
+        "commit": "0123456789abcdef",
+        "pull_request": 7,
+        "pull_request_url": f"https://github.com/{REPO}/pull/7",
+        "approvers": [
+            {
+                "login": "carol",
+                "state": "approved",
+                "environments": ["production"],
+                "comment": "plan read",
+            }
+        ],
+    }
+    assert github.requests == [
+        ("GET", f"/repos/{REPO}/commits/0123456789abcdef/pulls"),
+        ("GET", f"/repos/{REPO}/actions/runs/4242/approvals"),
+    ]
+
+
+def test_run_info_of_an_unapproved_run_without_a_pull_request(
+    tmp_path: Path, github: GitHubStub
+) -> None:
+    done = gitops(tmp_path, github, "run-info", "--tenant", "production")
+    assert done.stdout == "wrote run-info.json: no pull request, approved by nobody\n"
+    info = json.loads((tmp_path / "run-info.json").read_text(encoding="utf-8"))
+    assert (info["pull_request"], info["approvers"]) == (None, [])
+    refused = gitops(tmp_path, github, "run-info", "--tenant", "production", GITHUB_TOKEN="bad")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"error: GitHub API GET /repos/{REPO}/commits/")

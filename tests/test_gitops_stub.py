@@ -40,3 +40,18 @@ def test_stub_pages_lists_like_github(github: GitHubStub) -> None:
     base = f"{github.url}/repos/{REPO}/issues?labels=drift&state=open&per_page=2"
     assert [i["title"] for i in _get(f"{base}&page=1", TOKEN)[1]] == ["t0", "t1"]
     assert [i["title"] for i in _get(f"{base}&page=2", TOKEN)[1]] == ["t2"]
+
+
+def test_stub_answers_run_approvals_and_a_commits_pull_requests(github: GitHubStub) -> None:
+    github.approve(4242, "carol", "production", comment="checked the plan")
+    github.merged("ab" * 20, 7)
+    approvals = f"{github.url}/repos/{REPO}/actions/runs/4242/approvals"
+    status, reviews = _get(approvals, TOKEN)
+    assert status == 200
+    assert [(r["user"]["login"], r["state"], r["environments"][0]["name"]) for r in reviews] == [
+        ("carol", "approved", "production")
+    ]
+    assert _get(f"{github.url}/repos/{REPO}/actions/runs/1/approvals", TOKEN) == (200, [])
+    status, pulls = _get(f"{github.url}/repos/{REPO}/commits/{'ab' * 20}/pulls", TOKEN)
+    assert (status, [p["number"] for p in pulls]) == (200, [7])
+    assert _get(approvals, "wrong") == (401, None)

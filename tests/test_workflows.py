@@ -37,10 +37,14 @@ PINS = {
     "actions/download-artifact": "d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0",
     "pypa/gh-action-pypi-publish": "76f52bc884231f62b9a034ebfe128415bbaabdfc # v1.12.4",
 }
+#: The one job of a workflow that may push: the audit trail to the audit branch.
+AUDIT_SYNC = {"actions": "read", "contents": "write", "pull-requests": "read"}
 WRITES = {
     ("cxsched-plan.yml", "comment"): {"contents": "read", "pull-requests": "write"},
     ("cxsched-drift.yml", "drift"): {"contents": "read", "issues": "write"},
     ("release.yml", "publish"): {"id-token": "write"},
+    ("cxsched-apply.yml", "audit"): AUDIT_SYNC,
+    ("cxsched-drift.yml", "audit"): AUDIT_SYNC,
 }
 BROKEN = """\
 on: push
@@ -253,7 +257,8 @@ def test_every_step_installs_cxsched_or_runs_the_gitops_module(path: Path) -> No
             if step["name"] == "Install cxsched":
                 assert step["run"] in INSTALLS
             else:
-                assert step["run"].startswith("python -m reconciler.gitops "), step["name"]
+                runs = ("python -m reconciler.gitops ", "cxsched audit sync ")
+                assert step["run"].startswith(runs), step["name"]
 
 
 def test_the_reusable_workflows_and_the_action_take_the_same_settings() -> None:
@@ -325,7 +330,7 @@ def test_apply_runs_on_merge() -> None:
         "workflow_dispatch": None,
     }
     jobs = load("cxsched-apply.yml")["jobs"]
-    assert list(jobs) == ["plan", "apply"]
+    assert list(jobs) == ["plan", "apply", "audit"]
     for job in jobs.values():
         checkout = job["steps"][0]
         assert checkout["uses"].startswith("actions/checkout@")
@@ -403,3 +408,35 @@ def test_a_tag_is_checked_built_and_published_with_trusted_publishing() -> None:
     assert last["uses"].startswith("pypa/gh-action-pypi-publish@")
     assert "with" not in last  # no password, no token: PyPI trusts the workflow's OIDC token
     assert "secrets." not in (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "after", "artifact"),
+    [
+        (
+            "cxsched-apply.yml",
+            "apply",
+            "audit-${{ inputs.tenant }}-${{ github.run_id }}-${{ github.run_attempt }}",
+        ),
+        ("cxsched-drift.yml", "drift", "drift-${{ inputs.tenant }}"),
+    ],
+)
+def test_the_runs_trail_joins_the_audit_branch_from_a_job_without_tenant_secrets(
+    name: str, after: str, artifact: str
+) -> None:
+    jobs = load(name)["jobs"]
+    audit = jobs["audit"]
+    assert audit["needs"] == after
+    assert "environment" not in audit  # no tenant credential where the push token is
+    assert not any("secrets." in text for _, text in _strings(audit, ""))
+    download = _step(
+        audit, next(s["name"] for s in audit["steps"] if "Download" in s.get("name", ""))
+    )
+    assert download["with"] == {"name": artifact}
+    uploads = [s["with"] for s in jobs[after]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert any(u["name"] == artifact and "audit/" in u["path"].split() for u in uploads)
+    runs = [step["run"] for step in audit["steps"] if "run" in step][1:]
+    assert runs == [
+        'python -m reconciler.gitops run-info --tenant "$TENANT" --out run-info.json',
+        'cxsched audit sync --tenant "$TENANT" --run-info run-info.json',
+    ]

@@ -5,6 +5,7 @@ Subcommands:
   pr-comment   create, or update in place, a tenant's ONE pull-request plan comment from the
                downloaded plans (`--plans DIR` of `plan-<tenant>/plan.md`)
   summary      append plans and audit trails to the job summary ($GITHUB_STEP_SUMMARY)
+  run-info     write who and why of this run as JSON for `cxsched audit sync --run-info`
   check-plan   fail unless a plan step produced a plan that agrees with its exit status
   drift-issue  open, update or close the one issue labelled `drift` of a tenant
 
@@ -14,6 +15,8 @@ Exit codes: 0 done, 1 failure (one line on stderr) or cxsched's own failure, 2 b
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +29,7 @@ from reconciler.gitops.github import (
     check_plan,
     comment_body,
     read_plans,
+    run_info,
     run_url,
     summary_text,
     sync_drift_issue,
@@ -81,6 +85,15 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run_info(args: argparse.Namespace) -> int:
+    info = run_info(GitHub.from_env(), args.tenant, dict(os.environ))
+    Path(args.out).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    approved = [a["login"] for a in info["approvers"] if a["state"] == "approved"]
+    pr = f"pull request #{info['pull_request']}" if info["pull_request"] else "no pull request"
+    print(f"wrote {args.out}: {pr}, approved by {', '.join(approved) or 'nobody'}")
+    return 0
+
+
 def _cmd_check_plan(args: argparse.Namespace) -> int:
     markdown = Path(args.markdown) if args.markdown else None
     print(check_plan(args.status, markdown, Path(args.json) if args.json else None))
@@ -131,6 +144,10 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--trail", help="audit trail whose head digest to publish")
     summary.add_argument("files", nargs="+", help=".md files verbatim, others as text")
     summary.set_defaults(handler=_cmd_summary)
+    info = sub.add_parser("run-info", help="write this run's provenance for cxsched audit sync")
+    info.add_argument("--tenant", required=True)
+    info.add_argument("--out", default="run-info.json", help="the JSON file to write")
+    info.set_defaults(handler=_cmd_run_info)
     check = sub.add_parser("check-plan", help="fail unless a plan step produced a plan")
     check.add_argument("--status", type=int, help="exit code of plan --detailed-exitcode")
     check.add_argument("--markdown", help="the markdown plan (plan.md)")

@@ -4,6 +4,9 @@
                         plan (found by its hidden marker `<!-- cxsched-plan:<tenant> -->`)
   job summary           append plans and audit trails to $GITHUB_STEP_SUMMARY
   drift issue           open, update or close the one issue labelled `drift` of a tenant
+  run info              who and why of this run for `cxsched audit sync --run-info`: the run
+                        URL, workflow, actor, commit, the pull request the commit came from and
+                        the environment reviewers who approved the run (GitHub's approvals API)
 
 It talks to the GitHub REST API at $GITHUB_API_URL (https://api.github.com when unset) as
 $GITHUB_TOKEN, for the repository $GITHUB_REPOSITORY, with the standard library only.
@@ -37,6 +40,7 @@ __all__ = [
     "drift_marker",
     "head_text",
     "read_plans",
+    "run_info",
     "run_url",
     "summary_text",
     "sync_drift_issue",
@@ -369,3 +373,39 @@ def run_url() -> str:
         os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
     )
     return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else ""
+
+
+def run_info(github: GitHub, tenant: str, environ: dict[str, str]) -> dict[str, Any]:
+    """This run's provenance: where it ran, for which commit and pull request, who approved."""
+    run_id, commit = environ.get("GITHUB_RUN_ID", ""), environ.get("GITHUB_SHA", "")
+    info: dict[str, Any] = {
+        "tenant": tenant,
+        "run_url": run_url() or None,
+        "workflow": environ.get("GITHUB_WORKFLOW") or None,
+        "run_attempt": environ.get("GITHUB_RUN_ATTEMPT") or None,
+        "event": environ.get("GITHUB_EVENT_NAME") or None,
+        "actor": environ.get("GITHUB_TRIGGERING_ACTOR") or environ.get("GITHUB_ACTOR") or None,
+        "commit": commit or None,
+        "pull_request": None,
+        "pull_request_url": None,
+        "approvers": [],
+    }
+    if commit:
+        pulls = github.call("GET", f"/repos/{github.repo}/commits/{commit}/pulls") or []
+        merged = [p for p in pulls if p.get("merge_commit_sha") == commit] or pulls
+        if merged:
+            info["pull_request"] = int(merged[0]["number"])
+            info["pull_request_url"] = str(merged[0].get("html_url") or "") or None
+    if run_id:
+        path = f"/repos/{github.repo}/actions/runs/{run_id}/approvals"
+        info["approvers"] = [_approver(item) for item in github.call("GET", path) or []]
+    return info
+
+
+def _approver(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "login": str((item.get("user") or {}).get("login") or "unknown"),
+        "state": str(item.get("state") or ""),
+        "environments": [str(e.get("name")) for e in item.get("environments") or []],
+        "comment": str(item.get("comment") or ""),
+    }

@@ -2,13 +2,17 @@
 
 It serves pull-request comments and issues on 127.0.0.1 from a thread, remembers them, checks
 the bearer token, pages lists like GitHub (`per_page`, `page`) and can refuse writes with 403
-the way a fork's read-only token is refused. `tests/test_gitops_stub.py` pins the behaviour
+the way a fork's read-only token is refused. It also answers, read-only, a workflow run's
+deployment approvals (`GET /repos/{repo}/actions/runs/{run_id}/approvals`, set in `approvals`)
+and the pull requests a commit came from (`GET /repos/{repo}/commits/{sha}/pulls`, set in
+`pulls`). `tests/test_gitops_stub.py` pins the behaviour
 the other gitops tests rely on.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,6 +29,8 @@ class GitHubStub:
         self.comments: dict[int, dict[str, Any]] = {}  # id -> comment (+ "issue")
         self.issues: dict[int, dict[str, Any]] = {}  # number -> issue
         self.requests: list[tuple[str, str]] = []
+        self.approvals: dict[int, list[dict[str, Any]]] = {}  # run id -> review history
+        self.pulls: dict[str, list[dict[str, Any]]] = {}  # commit sha -> pull requests
         self.read_only = False
         self._next = 100
         self._lock = threading.Lock()
@@ -53,6 +59,22 @@ class GitHubStub:
         }
         return number
 
+    def approve(self, run_id: int, login: str, environment: str, comment: str = "") -> None:
+        """A required reviewer approves the run's deployment to `environment`."""
+        review = {
+            "environments": [{"id": 1, "name": environment}],
+            "state": "approved",
+            "comment": comment,
+            "user": {"login": login, "id": 1, "type": "User"},
+        }
+        self.approvals.setdefault(run_id, []).append(review)
+
+    def merged(self, commit: str, number: int) -> None:
+        """`commit` is the merge commit of pull request `number`."""
+        url = f"https://github.com/{REPO}/pull/{number}"
+        pull = {"number": number, "html_url": url, "merge_commit_sha": commit, "state": "closed"}
+        self.pulls.setdefault(commit, []).append(pull)
+
     def _new_id(self) -> int:
         self._next += 1
         return self._next
@@ -67,6 +89,12 @@ class GitHubStub:
     def _route(self, method: str, url: str, payload: Any) -> tuple[int, Any]:
         parts = urlsplit(url)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        runs = re.fullmatch(rf"/repos/{REPO}/actions/runs/(\d+)/approvals", parts.path)
+        if runs and method == "GET":
+            return 200, self.approvals.get(int(runs[1]), [])
+        pulls = re.fullmatch(rf"/repos/{REPO}/commits/([0-9a-f]{{7,40}})/pulls", parts.path)
+        if pulls and method == "GET":
+            return 200, self.pulls.get(pulls[1], [])
         prefix = f"/repos/{REPO}/issues"
         if not parts.path.startswith(prefix):
             return 404, {"message": "Not Found"}
