@@ -32,6 +32,7 @@ _COMMANDS: dict[str, str] = {
     "export": "export",
     "audit": "audit",
     "emulator": "emulator",
+    "doctor": "doctor",
 }
 _PACKAGE = "reconciler.commands"
 

@@ -1,7 +1,9 @@
 """The repository config file, `cxsched.yaml` at the repo root: what belongs in git.
 
-It holds the tenant profile (dialer capacity, maximum call rate, API request budget), the
-campaigns that opt in to pruning, fields to ignore in diffs and the audit trail's path. It is
+It holds the API profile the tenant speaks (`rest-contract`, the default, or `admin`: CXone's
+Admin API with skill files under `skills/`), the tenant profile (dialer capacity, maximum call
+rate, API request budget), the campaigns that opt in to pruning, fields to ignore in diffs and
+the audit trail's path. It is
 optional (every value has a default) and schema-validated (`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
 
@@ -22,6 +24,8 @@ from reconciler.model import Finding, TenantLimits
 __all__ = [
     "CONFIG_FILENAME",
     "DEFAULT_AUDIT_PATH",
+    "DEFAULT_SKILLS_PATH",
+    "PROFILES",
     "ConfigError",
     "IgnoreRule",
     "RepoConfig",
@@ -31,6 +35,9 @@ __all__ = [
 
 CONFIG_FILENAME = "cxsched.yaml"
 DEFAULT_AUDIT_PATH = Path("audit") / "trail.jsonl"
+DEFAULT_SKILLS_PATH = Path("skills")
+#: The API profiles a tenant may speak (`profile:` in cxsched.yaml).
+PROFILES: tuple[str, ...] = ("rest-contract", "admin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,13 @@ class RepoConfig:
     ignore_differences: tuple[IgnoreRule, ...] = ()
     audit_path: Path = DEFAULT_AUDIT_PATH
     source: Path | None = None
+    profile: str = "rest-contract"
+    skills_path: Path = DEFAULT_SKILLS_PATH
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the tenant speaks the Admin API (skills) rather than the REST contract."""
+        return self.profile == "admin"
 
 
 class ConfigError(InputError):
@@ -117,4 +131,7 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         for rule in data.get("ignoreDifferences", ())
     )
     audit = Path(data.get("audit", {}).get("path", DEFAULT_AUDIT_PATH))
-    return RepoConfig(profile, prune, ignore, audit, source)
+    skills = Path(data.get("skills", {}).get("path", DEFAULT_SKILLS_PATH))
+    return RepoConfig(
+        profile, prune, ignore, audit, source, data.get("profile", PROFILES[0]), skills
+    )

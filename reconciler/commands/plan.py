@@ -80,8 +80,18 @@ def command(
     config: Path | None,
     **api: Any,
 ) -> None:
-    """Show what applying PATHs (default schedules/) would change on the tenant."""
+    """Show what applying PATHs (default schedules/) would change on the tenant.
+
+    With `profile: admin` in cxsched.yaml, PATHs are skill files (default skills/).
+    """
     repo = load_repo_config(config)
+    if repo.is_admin:
+        from reconciler.commands._skills import plan_skills
+
+        if prune or plan_link:
+            raise click.UsageError("--prune and --plan-link are not for the admin profile")
+        skill_plan = plan_skills(paths, repo, fmt, out, api)
+        ctx.exit(2 if detailed_exitcode and skill_plan.has_changes else 0)
     targets = paths or DEFAULT_PATHS
     desired = load_valid_desired(targets, repo)
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
