@@ -54,10 +54,18 @@ _PUT: dict[BlockName, endpoints.Endpoint] = {
 
 
 class AdminClient:
-    """A thread-safe client of one tenant's Admin API; close it (or use `with`)."""
+    """A thread-safe client of one tenant's Admin API; close it (or use `with`).
+
+    `sleep` is how retry waits pass and `clock` how token lifetimes are measured (tests pass
+    their own); pacing always follows the real clock.
+    """
 
     def __init__(
-        self, settings: AdminSettings, *, sleep: Callable[[float], None] = time.sleep
+        self,
+        settings: AdminSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self._sleep = sleep
@@ -68,7 +76,7 @@ class AdminClient:
         self._transports: dict[str, Transport] = {}
         self._lock = threading.Lock()
         self.redactor = Redactor(settings.secrets())
-        self.tokens = TokenSource(self._transport, settings, self.redactor)
+        self.tokens = TokenSource(self._transport, settings, self.redactor, clock=clock)
         self._versions: VersionChoice | None = None
 
     def __repr__(self) -> str:
