@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 from urllib.parse import quote_plus
 
+import requests
+
 from reconciler.emulator.admin import AdminEmulator
-from support.admin import run_cli
+from support.admin import admin_client, run_cli
 
 SKILL = "skills/4312345.yaml"
 
@@ -261,3 +263,52 @@ def test_emulator_serve_admin_profile_runs_and_stops(tmp_path: Path) -> None:
         out, _ = process.communicate(timeout=20)
     assert process.returncode == 0
     assert "cxsched emulator stopped" in out
+
+
+def test_a_zone_without_an_iana_name_round_trips_by_standard_name(
+    admin_emulator: AdminEmulator, admin_repo: Path
+) -> None:
+    admin_emulator.tenant.enabled.add("Foo Standard Time")
+    window = {"startTime": "10:00:00", "endTime": "19:00:00", "timeZoneActiveToCall": False}
+    admin_emulator.edit(4312347, "timeZoneSettings", {"Foo Standard Time": window})
+    assert run_cli(admin_emulator, "import", "--skill", "4312347").exit_code == 0
+    text = Path("skills/4312347.yaml").read_text(encoding="utf-8")
+    assert (
+        '  - {standardName: "Foo Standard Time", startTime: "10:00", endTime: "19:00", '
+        "timeZoneActiveToCall: false}\n"
+    ) in text
+    plan = run_cli(admin_emulator, "plan", "--detailed-exitcode", "--format", "json")
+    assert plan.exit_code == 1  # the emulator's /timezones does not list it: refused, named
+    assert "zone Foo Standard Time is not in the tenant's /timezones" in plan.stderr
+
+
+def test_plan_renders_markdown_and_json(admin_emulator: AdminEmulator, admin_repo: Path) -> None:
+    assert run_cli(admin_emulator, "import", "--skill", "4312345").exit_code == 0
+    _edit(SKILL, "aggressiveness: 3\n", "aggressiveness: 4\n")
+    markdown = run_cli(admin_emulator, "plan", "--format", "markdown")
+    assert markdown.stdout.startswith("### cxsched plan (admin profile)\n\n```diff\n")
+    assert '      /aggressiveness: "3" -> "4"\n' in markdown.stdout
+    shown = json.loads(run_cli(admin_emulator, "plan", "--format", "json").stdout)
+    assert shown["format"] == "cxsched-skill-plan"
+    changed = [b for b in shown["blocks"] if b["changes"]]
+    assert changed[0]["changes"] == [{"pointer": "/aggressiveness", "before": "3", "after": "4"}]
+    assert shown["planHash"].startswith("sha256:")
+
+
+def test_emulator_wants_wrapped_puts_and_answers_errors_in_a_header(
+    admin_emulator: AdminEmulator,
+) -> None:
+    with admin_client(admin_emulator) as client:
+        token = client.tokens.token().reveal()
+    url = (
+        f"{admin_emulator.base_url}/inContactAPI/services/v30.0/skills/4312345/parameters/"
+        "general-settings"
+    )
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    flat = requests.put(url, json={"maximumRatio": 3}, headers=headers, timeout=5)
+    assert flat.status_code == 400
+    assert flat.content == b""
+    assert "generalSettings is required" in flat.headers["icStatusDescription"]
+    got = requests.get(url, headers=headers, timeout=5).json()
+    assert "generalSettings" not in got and got["maximumRatio"] == 2.0  # GET is flat

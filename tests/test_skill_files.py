@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from reconciler.admin import wire
+from reconciler.cli import main
+from reconciler.emulator.admin import AdminEmulator
 from reconciler.skills.normal import (
     MalformedBlock,
     block_version,
@@ -169,10 +172,6 @@ def test_validate_command_uses_the_admin_profile(admin_repo: Path) -> None:
     _write(
         admin_repo, "42.yaml", _HEADER + "blackoutPeriods: []\ngeneralSettings: {maximumRatio: 2}\n"
     )
-    from click.testing import CliRunner
-
-    from reconciler.cli import main
-
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 1
     assert result.stdout.startswith("skills/42.yaml:4:1: error no-home: blackoutPeriods: a skill")
@@ -190,8 +189,6 @@ def test_a_skill_declared_twice_is_an_error(tmp_path: Path) -> None:
 
 
 def test_commands_refuse_what_is_not_for_the_admin_profile(admin_repo: Path) -> None:
-    from reconciler.emulator.admin import AdminEmulator
-
     with AdminEmulator() as emulator:
         both = run_cli(emulator, "import", "--skill", "1", "--campaign", "c")
         pruned = run_cli(emulator, "plan", "--prune")
