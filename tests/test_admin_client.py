@@ -225,3 +225,23 @@ def test_redactor_blanks_secrets_in_every_encoding() -> None:
     cleaned = redactor.clean(text)
     assert "a+b" not in cleaned and "%2B" not in cleaned and "YXBwOmErYj1jL2Q" not in cleaned
     assert "\x1b" not in cleaned
+
+
+def test_dialer_statistics_are_read_under_any_wrapper_key() -> None:
+    from reconciler.admin.client import _interval, _stats_rows
+
+    row = {
+        "intervalStartDate": "2027-01-11T14:00:00.000Z",
+        "skillId": 7,
+        "dials": 10,
+        "connects": 3,
+    }
+    for key in ("wfM_OB_StatsV9", "outboundStats", "somethingNew"):
+        rows = _stats_rows({key: [row], "totalRecords": 1})
+        assert rows == [row]
+    assert _stats_rows({"totalRecords": 0}) is None
+    parsed = _interval(row)
+    assert parsed is not None and parsed.start.hour == 14 and parsed.skill_id == "7"
+    assert _interval({**row, "dials": -1}) is None
+    assert _interval({**row, "dials": True}) is None
+    assert _interval({**row, "intervalStartDate": "yesterday"}) is None

@@ -48,10 +48,16 @@ def test_import_plan_apply_converge(admin_emulator: AdminEmulator, admin_repo: P
     assert fresh.stdout.endswith("No changes: 3 block(s) already as declared.\n")
 
     _edit(SKILL, "maximumRatio: 2\n", "maximumRatio: 2.5\n")
-    _edit(SKILL, 'monday: {isActive: true, startTime: "08:00", endTime: "20:00"}',
-          'monday: {isActive: true, startTime: "8:00", endTime: "21:00"}')  # fmt: skip
-    _edit(SKILL, "  sunday: {isActive: false}", '  sunday: {isActive: true, startTime: "12:00",'
-          ' endTime: "17:00"}')  # fmt: skip
+    _edit(
+        SKILL,
+        'monday: {isActive: true, startTime: "08:00", endTime: "20:00"}',
+        'monday: {isActive: true, startTime: "8:00", endTime: "21:00"}',
+    )
+    _edit(
+        SKILL,
+        "  sunday: {isActive: false}",
+        '  sunday: {isActive: true, startTime: "12:00", endTime: "17:00"}',
+    )
     planned = run_cli(admin_emulator, "plan", "--out", "plan.json", "--detailed-exitcode")
     assert planned.exit_code == 2, planned.output
     assert planned.stdout == (
@@ -134,8 +140,11 @@ def test_a_gated_block_stops_its_skill_and_says_what_landed(
 ) -> None:
     assert run_cli(admin_emulator, "import", "--skill", "4312346").exit_code == 0
     path = "skills/4312346.yaml"
-    _edit(path, 'friday: {isActive: true, startTime: "09:00", endTime: "19:00"}',
-          'friday: {isActive: true, startTime: "09:00", endTime: "18:00"}')  # fmt: skip
+    _edit(
+        path,
+        'friday: {isActive: true, startTime: "09:00", endTime: "19:00"}',
+        'friday: {isActive: true, startTime: "09:00", endTime: "18:00"}',
+    )
     _edit(path, "maximumRatio: 1.5\n", "maximumRatio: 1.2\n")
     result = run_cli(admin_emulator, "apply", "--auto-approve")
     assert result.exit_code == 1
@@ -150,12 +159,15 @@ def test_zones_not_enabled_or_unknown_are_refused_before_any_write(
     admin_emulator: AdminEmulator, admin_repo: Path
 ) -> None:
     assert run_cli(admin_emulator, "import", "--skill", "4312347").exit_code == 0
-    _edit("skills/4312347.yaml", "timeZoneSettings: []",
-          "timeZoneSettings:\n"
-          '  - {timeZone: America/Anchorage, startTime: "09:00", endTime: "20:00",'
-          " timeZoneActiveToCall: true}\n"
-          '  - {standardName: Mars Standard Time, startTime: "09:00", endTime: "20:00",'
-          " timeZoneActiveToCall: true}")  # fmt: skip
+    _edit(
+        "skills/4312347.yaml",
+        "timeZoneSettings: []",
+        "timeZoneSettings:\n"
+        '  - {timeZone: America/Anchorage, startTime: "09:00", endTime: "20:00",'
+        " timeZoneActiveToCall: true}\n"
+        '  - {standardName: Mars Standard Time, startTime: "09:00", endTime: "20:00",'
+        " timeZoneActiveToCall: true}",
+    )
     result = run_cli(admin_emulator, "plan")
     assert result.exit_code == 1
     assert (
@@ -246,12 +258,21 @@ def test_secrets_never_reach_output_files_or_trail(
 
 def test_emulator_serve_admin_profile_runs_and_stops(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "serve", "--profile", "admin",
-         "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "emulator",
+            "serve",
+            "--profile",
+            "admin",
+            "--port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
-    )  # fmt: skip
+    )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -312,3 +333,71 @@ def test_emulator_wants_wrapped_puts_and_answers_errors_in_a_header(
     assert "generalSettings is required" in flat.headers["icStatusDescription"]
     got = requests.get(url, headers=headers, timeout=5).json()
     assert "generalSettings" not in got and got["maximumRatio"] == 2.0  # GET is flat
+
+
+def test_optimize_counts_answer_rates_by_local_hour(
+    admin_emulator: AdminEmulator, admin_repo: Path
+) -> None:
+    assert run_cli(admin_emulator, "import", "--skill", "4312345").exit_code == 0
+    _edit(
+        SKILL,
+        'friday: {isActive: true, startTime: "08:00", endTime: "20:00"}',
+        'friday: {isActive: true, startTime: "08:00", endTime: "18:00"}',
+    )
+    result = run_cli(
+        admin_emulator,
+        "optimize",
+        "--now",
+        "2027-01-16T00:30:00Z",
+        "--days",
+        "7",
+        "--min-attempts",
+        "200",
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith(
+        "Answer rates (connects / dials) by local hour, 2027-01-09T00:00Z to 2027-01-16T00:00Z, "
+        "in the business unit's zone 'Eastern Standard Time' (America/New_York).\n"
+    )
+    assert "    17:00     600 dials   28.3%  [24.9% - 32.1%]\n" in out
+    assert "  weekday: best hour 17:00 (28.3%), lowest 08:00 (10.0%)\n" in out
+    assert "  weekend: no dials\n" in out
+    assert "GET /wfm-data/skills/dialer-contacts 204 x1" in result.stderr  # an empty Saturday
+    shown = json.loads(
+        run_cli(
+            admin_emulator,
+            "optimize",
+            "--now",
+            "2027-01-16T00:00:00Z",
+            "--days",
+            "1",
+            "--format",
+            "json",
+        ).stdout
+    )
+    hours = shown["skills"][0]["weekday"]
+    assert [h["hour"] for h in hours] == list(range(8, 20))
+    assert hours[-1] == {
+        "hour": 19,
+        "dials": 120,
+        "connects": 26,
+        "rate": 26 / 120,
+        "interval": hours[-1]["interval"],
+        "scheduled": True,
+    }
+    refused = run_cli(admin_emulator, "optimize", "--write")
+    assert refused.exit_code == 2 and "not for the admin profile" in refused.output
+
+
+def test_reporting_dates_need_a_literal_z(admin_emulator: AdminEmulator) -> None:
+    with admin_client(admin_emulator) as client:
+        token = client.tokens.token().reveal()
+    url = f"{admin_emulator.base_url}/inContactAPI/services/v30.0/wfm-data/skills/dialer-contacts"
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    offset = {"startDate": "2027-01-11T00:00:00+00:00", "endDate": "2027-01-12T00:00:00+00:00"}
+    assert requests.get(url, params=offset, headers=headers, timeout=5).status_code == 400
+    zulu = {"startDate": "2027-01-11T00:00:00Z", "endDate": "2027-01-12T00:00:00Z"}
+    body = requests.get(url, params=zulu, headers=headers, timeout=5).json()
+    # 13:00-24:00 UTC is 08:00-19:00 local on Monday; 00:00 UTC is still Sunday there
+    assert len(body["wfM_OB_StatsV9"]) == 11 * 3

@@ -27,9 +27,16 @@ _HEADER = "formatVersion: 1\nkind: SkillDialingSettings\nskillId: 42\n"
 
 @pytest.mark.parametrize(
     ("written", "normal"),
-    [("9:00", "09:00"), ("09:00", "09:00"), ("09:00:00", "09:00"), ("09:00:30", "09:00:30"),
-     ("24:00", "24:00"), (" 7:05 ", "07:05"), ("09:00:00.000", "09:00")],
-)  # fmt: skip
+    [
+        ("9:00", "09:00"),
+        ("09:00", "09:00"),
+        ("09:00:00", "09:00"),
+        ("09:00:30", "09:00:30"),
+        ("24:00", "24:00"),
+        (" 7:05 ", "07:05"),
+        ("09:00:00.000", "09:00"),
+    ],
+)
 def test_times_in_any_of_the_apis_forms_are_one(written: str, normal: str) -> None:
     assert canonical_time(written) == normal
 
@@ -55,8 +62,11 @@ def test_numbers_as_strings_or_numbers_are_one() -> None:
 def test_get_and_put_wrappers_and_inactive_times_give_one_version() -> None:
     flat: dict[str, Any] = {"isScheduled": True}
     for day in ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"):
-        flat |= {f"{day}IsActive": day != "sunday", f"{day}StartTime": "09:00:00",
-                 f"{day}EndTime": "17:00:00"}  # fmt: skip
+        flat |= {
+            f"{day}IsActive": day != "sunday",
+            f"{day}StartTime": "09:00:00",
+            f"{day}EndTime": "17:00:00",
+        }
     other = {**flat, "sundayStartTime": "00:00", "mondayStartTime": "9:00"}
     first = wire.normal_of("scheduleSettings", wire.unwrap("scheduleSettings", flat))
     wrapped = {"scheduleSettings": other}
@@ -67,11 +77,20 @@ def test_get_and_put_wrappers_and_inactive_times_give_one_version() -> None:
 
 def test_zone_lists_are_keyed_by_name_whatever_the_order_or_field() -> None:
     one: list[dict[str, Any]] = [
-        {"name": "Pacific Standard Time", "startTime": "09:00:00", "endTime": "20:00:00",
-         "timeZoneActiveToCall": True, "overrideTime": True},
-        {"standardName": "Eastern Standard Time", "startTime": "8:00", "endTime": "21:00",
-         "timeZoneActiveToCall": "true"},
-    ]  # fmt: skip
+        {
+            "name": "Pacific Standard Time",
+            "startTime": "09:00:00",
+            "endTime": "20:00:00",
+            "timeZoneActiveToCall": True,
+            "overrideTime": True,
+        },
+        {
+            "standardName": "Eastern Standard Time",
+            "startTime": "8:00",
+            "endTime": "21:00",
+            "timeZoneActiveToCall": "true",
+        },
+    ]
     bare = wire.normal_of("timeZoneSettings", wire.unwrap("timeZoneSettings", list(reversed(one))))
     wrapped = wire.unwrap("timeZoneSettings", {"timeZoneSettings": one})
     assert bare == wire.normal_of("timeZoneSettings", wrapped)

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -29,7 +30,7 @@ from reconciler.admin.errors import ItemsFailedError, admin_error, described
 from reconciler.admin.settings import AdminSettings, Redactor
 from reconciler.admin.versions import BOOTSTRAP_VERSION, VersionChoice, choose_versions
 from reconciler.api.protocol import CallCounts
-from reconciler.api.skills import LiveBlock, SkillInfo, TenantZone
+from reconciler.api.skills import DialerInterval, LiveBlock, SkillInfo, TenantZone
 from reconciler.cxone.errors import ApiError, OtherApiError
 from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import RetryPolicy
@@ -160,6 +161,31 @@ class AdminClient:
                 display = shown if isinstance(shown, str) else name
                 zones.append(TenantZone(name.strip(), display[:120], name.strip() in enabled))
         return tuple(zones)
+
+    def business_unit_zone(self) -> str | None:
+        unit = self._json(endpoints.BUSINESS_UNIT, self._send(endpoints.BUSINESS_UNIT, {}))
+        units = unit.get("businessUnits")
+        first = units[0] if isinstance(units, list) and units else unit
+        zone = first.get("defaultTimeZone") if isinstance(first, Mapping) else None
+        return zone.strip()[:128] if isinstance(zone, str) and zone.strip() else None
+
+    def dialer_contacts(self, start: datetime, end: datetime) -> Iterator[DialerInterval]:
+        """One call per day of the period (a bounded answer each); 204 is an empty day."""
+        endpoint = endpoints.DIALER_CONTACTS
+        day = start
+        while day < end:
+            stop = min(day + timedelta(days=1), end)
+            params = {"startDate": _z(day), "endDate": _z(stop), "mediaTypeId": "4"}
+            reply = self._send(endpoint, {}, params=params, ok=(200, 204))
+            if reply.response.status_code == 200:
+                rows = _stats_rows(self._json(endpoint, reply))
+                if rows is None:
+                    raise self._malformed(endpoint, reply, "no list of dialer statistics in it")
+                for row in rows:
+                    interval = _interval(row)
+                    if interval is not None and start <= interval.start < end:
+                        yield interval
+            day = stop
 
     def describe(self) -> Mapping[str, Any]:
         found = self.tokens.discovery()
@@ -338,3 +364,50 @@ def _enabled_zones(unit: Mapping[str, Any]) -> frozenset[str]:
         if isinstance(name, str):
             names.add(name.strip())
     return frozenset(names)
+
+
+#: Where the statistics list may be: the spec's key, then the key a v21 client reads.
+_STATS_KEYS = ("wfM_OB_StatsV9", "outboundStats", "dialerContacts")
+_MAX_COUNT = 10_000_000
+
+
+def _z(moment: datetime) -> str:
+    """UTC with a literal Z (the API refuses +00:00 on reporting dates)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stats_rows(body: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """The statistics list, under whichever wrapper key this version uses."""
+    for key in _STATS_KEYS:
+        if isinstance(body.get(key), list):
+            return [row for row in body[key][:100_000] if isinstance(row, Mapping)]
+    for value in body.values():  # an unknown wrapper: the one list of rows with dials
+        if (
+            isinstance(value, list)
+            and value
+            and isinstance(value[0], Mapping)
+            and "dials" in value[0]
+        ):
+            return [row for row in value[:100_000] if isinstance(row, Mapping)]
+    return [] if not body else None
+
+
+def _interval(row: Mapping[str, Any]) -> DialerInterval | None:
+    skill, text = row.get("skillId"), row.get("intervalStartDate")
+    dials, connects = row.get("dials"), row.get("connects")
+    counts_ok = all(
+        isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= _MAX_COUNT
+        for n in (dials, connects)
+    )
+    if not isinstance(text, str) or isinstance(skill, bool) or not counts_ok:
+        return None
+    if not isinstance(skill, (int, str)):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    assert isinstance(dials, int) and isinstance(connects, int)
+    return DialerInterval(str(skill), moment.astimezone(UTC), dials, min(connects, dials))

@@ -14,6 +14,7 @@ __all__ = [
     "API_VERSIONS",
     "BUSINESS_UNIT",
     "CXONE_CONFIGURATION",
+    "DIALER_CONTACTS",
     "DISCOVERY",
     "GENERAL_GET",
     "GENERAL_PUT",
@@ -46,6 +47,7 @@ GENERAL_GET = Endpoint("GET", f"{_PARAMETERS}/general-settings")
 GENERAL_PUT = Endpoint("PUT", f"{_PARAMETERS}/general-settings")
 TIMEZONES = Endpoint("GET", f"{API_BASE}/timezones")
 BUSINESS_UNIT = Endpoint("GET", f"{API_BASE}/business-unit")
+DIALER_CONTACTS = Endpoint("GET", f"{API_BASE}/wfm-data/skills/dialer-contacts")
 
 #: The versioned calls, whose version `/apiversion` decides per route.
 ROUTED: tuple[Endpoint, ...] = (
@@ -58,4 +60,5 @@ ROUTED: tuple[Endpoint, ...] = (
     GENERAL_PUT,
     TIMEZONES,
     BUSINESS_UNIT,
+    DIALER_CONTACTS,
 )

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from reconciler.api.protocol import CallCounts
 from reconciler.model import VersionToken
 from reconciler.skills.normal import BlockName
 
-__all__ = ["LiveBlock", "SkillAPI", "SkillInfo", "TenantZone"]
+__all__ = ["DialerInterval", "LiveBlock", "SkillAPI", "SkillInfo", "TenantZone"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,16 @@ class LiveBlock:
     raw: Any = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class DialerInterval:
+    """Dials and connects of one skill in the interval starting at `start` (UTC)."""
+
+    skill_id: str
+    start: datetime
+    dials: int
+    connects: int
+
+
 class SkillAPI(Protocol):
     """What the reconciler needs from a tenant whose resource is a skill's dialing settings."""
 
@@ -66,6 +77,14 @@ class SkillAPI(Protocol):
 
     def zones(self) -> tuple[TenantZone, ...]:
         """The tenant's zones, each with whether the business unit enables it."""
+        ...
+
+    def business_unit_zone(self) -> str | None:
+        """The business unit's default zone (CXone standard name), if the tenant says."""
+        ...
+
+    def dialer_contacts(self, start: datetime, end: datetime) -> Iterator[DialerInterval]:
+        """Hourly dials and connects of every skill over [start, end), UTC."""
         ...
 
     def describe(self) -> Mapping[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from reconciler.util.atomic import write_atomic
 from reconciler.validate.report import OutputFormat, render_findings, summary_line
 from reconciler.validate.skills import DesiredSkills, load_skills
 
-__all__ = ["apply_skills", "import_skill", "plan_skills", "validate_skills"]
+__all__ = ["apply_skills", "import_skill", "optimize_skills", "plan_skills", "validate_skills"]
 
 
 def _paths(paths: Sequence[Path], repo: RepoConfig) -> tuple[Path, ...]:
@@ -178,6 +179,42 @@ def import_skill(skill_id: str, repo: RepoConfig, out: Path | None, force: bool,
     write_atomic(path, text)
     _echo_calls(calls)
     return path
+
+
+def optimize_skills(
+    paths: Sequence[Path],
+    repo: RepoConfig,
+    *,
+    now: datetime,
+    days: int,
+    min_attempts: int,
+    fmt: str,
+    api: dict[str, Any],
+) -> None:
+    """`cxsched optimize` for skill files: answer rates by local hour, read-only."""
+    from reconciler.analytics.skill_rates import render_skill_rates, skill_rates
+
+    desired = _valid(_paths(paths, repo), repo)
+    end = now.replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    with build_skill_client(**api) as client:
+        try:
+            report = skill_rates(
+                client, desired.skills, start=start, end=end, min_attempts=min_attempts
+            )
+        finally:
+            _echo_calls(client.call_counts())
+    click.echo(render_skill_rates(report, fmt), nl=False)
+    words = ["optimize", *(p.as_posix() for p in paths), f"--days={days}"]
+    record = {
+        "event": "optimize",
+        "action": "optimize",
+        "campaigns": [item.skill_id for item in report.skills],
+        "query": {"interval": "hour", "from": start.isoformat(), "to": end.isoformat()},
+        "status": "ok",
+        "written": [],
+    }
+    AuditTrail(trail_path(repo), run_context(" ".join(words))).append(record)
 
 
 def _echo_calls(counts: CallCounts) -> None:

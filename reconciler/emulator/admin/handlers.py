@@ -12,18 +12,29 @@ Faithful to what is known of the real API (docs/admin-api.md):
 - a "gated" skill answers its schedule PUT with a bare `{"error": "InvalidParameter"}`;
 - a time-zone PUT naming a zone the business unit does not enable answers `200` with per-item
   failures (`timeZoneResults[].success: false`) and applies only the other zones;
-- a call without `Accept: application/json` gets 406 "No known way to render data".
+- a call without `Accept: application/json` gets 406 "No known way to render data";
+- reporting dates must end in a literal `Z` (`+00:00` is refused); dialer statistics come
+  wrapped in the spec's `wfM_OB_StatsV9`, and a period without any as 204.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from reconciler.emulator.admin.state import ZONES, AdminTenant, Skill, wire_time
 
-__all__ = ["Answer", "block_get", "block_put", "business_unit", "skills_page", "timezones"]
+__all__ = [
+    "Answer",
+    "block_get",
+    "block_put",
+    "business_unit",
+    "dialer_contacts",
+    "skills_page",
+    "timezones",
+]
 
 MAX_TOP = 100
 
@@ -132,16 +143,25 @@ def _put_zones(tenant: AdminTenant, skill: Skill, body: Any) -> Answer:
             return refused(400, "Each time zone needs standardName, startTime and endTime")
         if name not in known or name not in tenant.enabled:
             results.append(
-                {"standardName": name, "success": False,
-                 "error": "Time zone is not enabled for the business unit"}
-            )  # fmt: skip
+                {
+                    "standardName": name,
+                    "success": False,
+                    "error": "Time zone is not enabled for the business unit",
+                }
+            )
             continue
         active = item.get("timeZoneActiveToCall", True)
         override = item.get("overrideTime", True)
         kept.append(
-            {"name": name, "description": name, "startTime": start, "endTime": end,
-             "timeZoneActiveToCall": bool(active), "overrideTime": bool(override)}
-        )  # fmt: skip
+            {
+                "name": name,
+                "description": name,
+                "startTime": start,
+                "endTime": end,
+                "timeZoneActiveToCall": bool(active),
+                "overrideTime": bool(override),
+            }
+        )
         results.append({"standardName": name, "success": True})
     skill.zones = kept
     return Answer(200, {"timeZoneResults": results})
@@ -190,3 +210,47 @@ def business_unit(tenant: AdminTenant) -> Answer:
         "timeZones": [{"standardName": name} for name in enabled],
     }
     return Answer(200, {"businessUnits": [unit]})
+
+
+def _utc_z(text: str | None) -> datetime | None:
+    if not isinstance(text, str) or not text.endswith("Z"):
+        return None
+    try:
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def answer_rate(local_hour: int) -> float:
+    """The emulated tenant's answer rate by local hour: rising to 17:00, then falling."""
+    return round(0.10 + 0.02 * min(local_hour - 8, 9) - 0.03 * max(local_hour - 17, 0), 2)
+
+
+def dialer_contacts(tenant: AdminTenant, query: Mapping[str, str]) -> Answer:
+    """Hourly dials and connects of every PC skill: 120 dials an hour, 08:00-20:00 UTC-5."""
+    start, end = _utc_z(query.get("startDate")), _utc_z(query.get("endDate"))
+    if start is None or end is None or not start < end <= start + timedelta(days=31):
+        return refused(400, "startDate and endDate must be UTC with a Z, at most 31 days apart")
+    rows = []
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    hour = hour if hour >= start else hour + timedelta(hours=1)
+    while hour < end:
+        local = hour - timedelta(hours=5)
+        if 8 <= local.hour < 20 and local.weekday() < 5:
+            for skill in tenant.pc_skills():
+                dials = 120
+                rows.append(
+                    {
+                        "intervalStartDate": hour.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                        "skillId": skill.skill_id,
+                        "skillName": skill.name,
+                        "dials": dials,
+                        "connects": round(dials * answer_rate(local.hour)),
+                        "rightPartyConnects": 0,
+                        "abandons": 1,
+                    }
+                )
+        hour += timedelta(hours=1)
+    if not rows:
+        return Answer(204)
+    return Answer(200, {"wfM_OB_StatsV9": rows})

@@ -43,6 +43,13 @@ _API = re.compile(r"^/inContactAPI/services/v([0-9]{1,3})\.0(/.*)$")
 _BLOCK = re.compile(
     r"^/skills/([^/]{1,40})/parameters/(schedule-settings|time-zones|general-settings)$"
 )
+_PLAIN = (
+    "/skills",
+    "/timezones",
+    "/business-unit",
+    "/apiversion",
+    "/wfm-data/skills/dialer-contacts",
+)
 _ROUTES = (
     "/skills",
     "/skills/{skillId}/parameters/schedule-settings",
@@ -50,6 +57,7 @@ _ROUTES = (
     "/skills/{skillId}/parameters/general-settings",
     "/timezones",
     "/business-unit",
+    "/wfm-data/skills/dialer-contacts",
 )
 
 
@@ -277,6 +285,8 @@ class _Handler(BaseHTTPRequestHandler):
             return handlers.timezones()
         if rest == "/business-unit" and method == "GET":
             return handlers.business_unit(tenant)
+        if rest == "/wfm-data/skills/dialer-contacts" and method == "GET":
+            return handlers.dialer_contacts(tenant, query)
         return refused(404 if _route_label(rest) == "unknown" else 405, "Not found")
 
     def _token(self, raw: bytes) -> Answer:
@@ -342,7 +352,7 @@ def _json(raw: bytes) -> Any:
 
 
 def _route_label(rest: str) -> str:
-    if rest in ("/skills", "/timezones", "/business-unit", "/apiversion"):
+    if rest in _PLAIN:
         return rest
     found = _BLOCK.match(rest)
     if found is not None:
