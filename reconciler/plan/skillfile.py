@@ -2,8 +2,7 @@
 
 `save_skill_plan` writes `skill_plan_json` plus `planHash` (the digest of the rest) atomically;
 `load_skill_plan` reads it back, refusing a file that is too large, not this format, altered
-(its hash no longer matches) or malformed, with a `PlanError` that says so. `is_skill_plan`
-tells a saved plan of this profile from one of the REST contract without raising.
+(its hash no longer matches) or malformed, with a `PlanError` that says so.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from reconciler.plan.skills import BlockPlan, SkillPlan, plan_digest, skill_plan
 from reconciler.skills.normal import BLOCKS, BlockName, block_version
 from reconciler.util.atomic import write_atomic
 
-__all__ = ["FORMAT", "is_skill_plan", "load_skill_plan", "save_skill_plan"]
+__all__ = ["FORMAT", "load_skill_plan", "save_skill_plan"]
 
 FORMAT = "cxsched-skill-plan"
 _MAX_BYTES = 16 << 20
@@ -32,16 +31,6 @@ def save_skill_plan(plan: SkillPlan, path: Path) -> str:
     text = json.dumps({**body, "planHash": digest}, indent=2, sort_keys=True, ensure_ascii=False)
     write_atomic(path, text + "\n")
     return digest
-
-
-def is_skill_plan(path: Path) -> bool:
-    """Whether `path` holds a saved plan of the admin profile (False on any doubt)."""
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(4096)
-    except OSError:
-        return False
-    return FORMAT.encode() in head
 
 
 def load_skill_plan(path: Path) -> SkillPlan:
