@@ -12,6 +12,7 @@ from reconciler.admin import wire
 from reconciler.cli import main
 from reconciler.emulator.admin import AdminEmulator
 from reconciler.skills.normal import (
+    DAYS,
     MalformedBlock,
     block_version,
     canonical_number,
@@ -207,9 +208,30 @@ def test_a_skill_declared_twice_is_an_error(tmp_path: Path) -> None:
     ]
 
 
-def test_commands_refuse_what_is_not_for_the_admin_profile(admin_repo: Path) -> None:
+def test_workflow_flags_work_with_the_admin_profile(admin_repo: Path) -> None:
     with AdminEmulator() as emulator:
         both = run_cli(emulator, "import", "--skill", "1", "--campaign", "c")
-        pruned = run_cli(emulator, "plan", "--prune")
+        assert run_cli(emulator, "import", "--skill", "4312345").exit_code == 0
+        args = ("plan", "--prune", "--format", "markdown", "--plan-link", "https://ci/run/1")
+        pruned = run_cli(emulator, *args)
     assert both.exit_code == 2 and "exactly one of --campaign ID and --skill ID" in both.output
-    assert pruned.exit_code == 2 and "--prune" in pruned.output
+    assert pruned.exit_code == 0
+    assert "note: --prune has no effect on skills" in pruned.stderr
+    assert pruned.stdout.endswith("```\n\n[The full plan](https://ci/run/1)\n")
+
+
+def test_a_skill_that_never_dials_is_warned_about(tmp_path: Path) -> None:
+    days = "".join(f"  {day}: {{isActive: false}}\n" for day in DAYS)
+    zone = (
+        "  - {timeZone: America/Chicago, startTime: '09:00', endTime: '20:00', "
+        "timeZoneActiveToCall: false}\n"
+    )
+    _write(
+        tmp_path,
+        "42.yaml",
+        _HEADER + "scheduleSettings:\n  isScheduled: true\n" + days + "timeZoneSettings:\n" + zone,
+    )
+    assert _findings(tmp_path) == [
+        (4, 1, "never-dials", "warning"),
+        (13, 1, "never-dials", "warning"),
+    ]

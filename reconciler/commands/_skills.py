@@ -78,7 +78,13 @@ def _tenant(api: Any) -> dict[str, str]:
 
 
 def plan_skills(
-    paths: Sequence[Path], repo: RepoConfig, fmt: str, out: Path | None, api: dict[str, Any]
+    paths: Sequence[Path],
+    repo: RepoConfig,
+    fmt: str,
+    out: Path | None,
+    api: dict[str, Any],
+    *,
+    plan_link: str | None = None,
 ) -> SkillPlan:
     """`cxsched plan` for skill files: the plan, rendered on stdout, saved with `--out`."""
     targets = _paths(paths, repo)
@@ -105,7 +111,7 @@ def plan_skills(
             checks=(_validated_check(desired),),
         )
     )
-    click.echo(render_skill_plan(plan, fmt), nl=False)
+    click.echo(render_skill_plan(plan, fmt, plan_link=plan_link), nl=False)
     return plan
 
 

@@ -86,7 +86,7 @@ def command(
         from reconciler.commands._skills import apply_skills
 
         if prune:
-            raise click.UsageError("--prune is not for the admin profile: skills are never deleted")
+            click.echo("note: --prune has no effect on skills (they are never deleted)", err=True)
         done = apply_skills(
             targets, repo, auto_approve=auto_approve, audit_file=audit_file, api=api
         )

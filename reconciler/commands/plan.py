@@ -88,9 +88,9 @@ def command(
     if repo.is_admin:
         from reconciler.commands._skills import plan_skills
 
-        if prune or plan_link:
-            raise click.UsageError("--prune and --plan-link are not for the admin profile")
-        skill_plan = plan_skills(paths, repo, fmt, out, api)
+        if prune:
+            click.echo("note: --prune has no effect on skills (they are never deleted)", err=True)
+        skill_plan = plan_skills(paths, repo, fmt, out, api, plan_link=plan_link)
         ctx.exit(2 if detailed_exitcode and skill_plan.has_changes else 0)
     targets = paths or DEFAULT_PATHS
     desired = load_valid_desired(targets, repo)

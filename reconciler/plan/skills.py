@@ -165,14 +165,15 @@ def plan_digest(plan: SkillPlan) -> str:
     return digest(skill_plan_json(plan))
 
 
-def render_skill_plan(plan: SkillPlan, fmt: str) -> str:
-    """The plan as `text`, `markdown` (a PR comment) or `json`."""
+def render_skill_plan(plan: SkillPlan, fmt: str, *, plan_link: str | None = None) -> str:
+    """The plan as `text`, `markdown` (a PR comment, linking `plan_link`) or `json`."""
     if fmt == "json":
         body = {**skill_plan_json(plan), "planHash": plan_digest(plan)}
         return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     lines = _text_lines(plan)
     if fmt == "markdown":
-        return "### cxsched plan (admin profile)\n\n```diff\n" + "\n".join(lines) + "\n```\n"
+        link = f"\n[The full plan]({plan_link})\n" if plan_link else ""
+        return "### cxsched plan (admin profile)\n\n```diff\n" + "\n".join(lines) + "\n```\n" + link
     return "\n".join(lines) + "\n"
 
 

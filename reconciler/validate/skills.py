@@ -13,6 +13,7 @@ skill-empty      error    no block declared
 window-order     error    a window whose start is not before its end
 window-missing   error    an active day without its start and end
 ignored-times    warning  times of an inactive day (they are ignored)
+never-dials      warning  a scheduled skill with no active day, or no zone active to call
 zone-name        error    a zone named by both or neither of timeZone / standardName
 unknown-zone     error    a timeZone that is no IANA zone
 zone-unmapped    error    an IANA zone with no known CXone name: write standardName
@@ -177,9 +178,31 @@ def _blocks(document: Document) -> Iterator[Finding]:
             entry = schedule.get(day)
             if isinstance(entry, Mapping):
                 yield from _day(document, day, entry)
+        active = [
+            d for d in DAYS if isinstance(schedule.get(d), Mapping) and schedule[d].get("isActive")
+        ]
+        if schedule.get("isScheduled") is True and not active:
+            yield _at(
+                document,
+                "/scheduleSettings",
+                "never-dials",
+                "the skill is scheduled but no weekday is active: it never dials; set "
+                "isScheduled: false or activate a day",
+                "warning",
+            )
     zones = data.get("timeZoneSettings")
     if isinstance(zones, list):
         yield from _zones(document, zones)
+        if zones and not any(
+            isinstance(z, Mapping) and z.get("timeZoneActiveToCall") is True for z in zones
+        ):
+            yield _at(
+                document,
+                "/timeZoneSettings",
+                "never-dials",
+                "no zone is active to call: numbers in every listed zone are skipped",
+                "warning",
+            )
 
 
 def _day(document: Document, day: str, entry: Mapping[str, Any]) -> Iterator[Finding]:
