@@ -401,3 +401,23 @@ def test_reporting_dates_need_a_literal_z(admin_emulator: AdminEmulator) -> None
     body = requests.get(url, params=zulu, headers=headers, timeout=5).json()
     # 13:00-24:00 UTC is 08:00-19:00 local on Monday; 00:00 UTC is still Sunday there
     assert len(body["wfM_OB_StatsV9"]) == 11 * 3
+
+
+def test_hostile_answers_are_refused_cleanly(
+    admin_emulator: AdminEmulator, admin_repo: Path
+) -> None:
+    assert run_cli(admin_emulator, "import", "--skill", "4312345").exit_code == 0
+    admin_emulator.edit(4312345, "generalSettings", {"maximumRatio": float("nan")})
+    not_finite = run_cli(admin_emulator, "plan")
+    assert not_finite.exit_code == 1
+    assert (
+        "GET /inContactAPI/services/{version}/skills/{skillId}/parameters/general-settings "
+        "answered HTTP 200 after 1 attempt: the answer is not JSON"
+    ) in not_finite.stderr
+    admin_emulator.edit(4312345, "generalSettings", {"maximumRatio": 2.0})
+    admin_emulator.edit(4312345, "scheduleSettings", {"mondayEndTime": "27:61\x1b[2J"})
+    bad_time = run_cli(admin_emulator, "plan")
+    assert bad_time.exit_code == 1
+    assert "is not a time of day (HH:MM)" in bad_time.stderr
+    assert "\x1b" not in bad_time.output
+    assert "Traceback" not in bad_time.output
