@@ -149,10 +149,16 @@ class AdminEmulator:
         """An edit made in the admin UI (flat GET-shaped fields of the block)."""
         self.tenant.edit(skill_id, block, changes)
 
+    def tally(self, method: str, route: str, status: int) -> None:
+        with self._lock:
+            self.counts[(method, route, status)] += 1
+
     def count(self, method: str, route: str, status: int | None = None) -> int:
+        with self._lock:
+            counts = dict(self.counts)
         return sum(
             n
-            for (m, r, s), n in self.counts.items()
+            for (m, r, s), n in counts.items()
             if m == method and r == route and (status is None or s == status)
         )
 
@@ -322,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _answer(self, method: str, route: str, answer: Answer, close: bool = False) -> None:
-        self._emulator.counts[(method, route, answer.status)] += 1
+        self._emulator.tally(method, route, answer.status)
         payload = b"" if answer.body is None else json.dumps(answer.body).encode()
         self.send_response(answer.status)
         if answer.description is not None:
