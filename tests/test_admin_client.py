@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import requests
@@ -245,3 +246,34 @@ def test_dialer_statistics_are_read_under_any_wrapper_key() -> None:
     assert _interval({**row, "dials": -1}) is None
     assert _interval({**row, "dials": True}) is None
     assert _interval({**row, "intervalStartDate": "yesterday"}) is None
+
+
+def test_settings_come_from_flags_then_environment_then_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "CXONE_CLIENT_ID=from-file\nCXONE_CLIENT_SECRET=file-secret\n"
+        "CXONE_ACCESS_KEY_ID=AKFILE\nCXONE_ACCESS_KEY_SECRET=file-key-secret\n"
+        "CXONE_API_VERSION=v29.0\nCXONE_ISSUER=https://cxone-gov.niceincontact.com/\n",
+        encoding="utf-8",
+    )
+    settings = AdminSettings.resolve(
+        access_key_id="AKFLAG", environ={"CXONE_CLIENT_ID": "from-env"}, env_file=env_file
+    )
+    assert (settings.client_id, settings.access_key_id) == ("from-env", "AKFLAG")
+    assert settings.access_key_secret.reveal() == "file-key-secret"
+    assert settings.api_version == "v29.0"
+    assert settings.issuer == "https://cxone-gov.niceincontact.com"
+
+
+def test_config_names_the_profile(tmp_path: Path) -> None:
+    from reconciler.config import ConfigError, load_repo_config
+
+    good = tmp_path / "good.yaml"
+    good.write_text("formatVersion: 1\nprofile: admin\nskills: {path: dialing}\n", "utf-8")
+    repo = load_repo_config(good)
+    assert repo.is_admin and repo.skills_path == Path("dialing")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("formatVersion: 1\nprofile: genesys\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_repo_config(bad)
+    assert "bad.yaml:2:" in str(caught.value) and "schema-value" in str(caught.value)
