@@ -3,8 +3,8 @@
 It holds the API profile the tenant speaks (`rest-contract`, the default, or `admin`: CXone's
 Admin API with skill files under `skills/`), the tenant profile (dialer capacity, maximum call
 rate, API request budget), the campaigns that opt in to pruning, fields to ignore in diffs and
-the audit trail's path. It is
-optional (every value has a default) and schema-validated (`schemas/config.schema.json`).
+the audit trail's path. It is optional (every value has a default) and schema-validated
+(`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
 
 `load_repo_config` raises `ConfigError` (an `InputError`) carrying one finding per problem, each

@@ -70,7 +70,7 @@ def command(
         click.echo(f"wrote {written.as_posix()}  (skill {int(skill_id)})")
         return
     assert campaign_id is not None
-    if out_dir is not None and out_dir.suffix in (".yaml", ".yml"):
+    if out_dir is not None and (out_dir.suffix in (".yaml", ".yml") or out_dir.is_file()):
         raise click.UsageError("--out names a folder for --campaign")
     check_campaign_id(campaign_id)
     folder = out_dir if out_dir is not None else Path("schedules") / campaign_id
