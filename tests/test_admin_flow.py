@@ -222,6 +222,8 @@ def test_doctor_reports_read_only_and_redacted(
     assert "time format the tenant returns (schedule): HH:MM:SS" in out
     assert "zone name field on GET time-zones: name" in out
     assert "number types on GET general-settings: aggressiveness: str, maximumRatio: float" in out
+    assert "refresh_token grant for a back-end app: works (HTTP 200)" in out
+    assert "skill 4312345 isRunning now: not running" in out
     assert "8 check(s), 0 failed." in out
     assert not any(method == "PUT" for (method, _r, _s) in admin_emulator.counts)
     for secret in (admin_emulator.client_secret, admin_emulator.access_key_secret):
@@ -254,6 +256,9 @@ def test_secrets_never_reach_output_files_or_trail(
         assert secret not in everything
         assert quote_plus(secret) not in everything
     assert base64.b64encode(pair.encode()).decode() not in everything
+    issued = [*admin_emulator._tokens, *admin_emulator._refresh_tokens]
+    assert len(issued) >= 8  # every command minted; doctor also tried the refresh grant
+    assert not any(token in everything for token in issued)
 
 
 def test_emulator_serve_admin_profile_runs_and_stops(tmp_path: Path) -> None:

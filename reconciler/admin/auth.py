@@ -76,6 +76,7 @@ class TokenSource:
         self._token_endpoint: str | None = None
         self._discovery: Discovery | None = None
         self.mints = 0
+        self._refresh: Secret | None = None
 
     def token(self) -> Secret:
         grant = self._grant
@@ -105,6 +106,33 @@ class TokenSource:
         grant = self._grant
         return None if grant is None else grant.expires_in
 
+    def try_refresh_grant(self) -> str:
+        """Whether the tenant honours the refresh_token grant (for `doctor`): a sentence.
+
+        The token it may return is not used: cxsched re-runs the password grant.
+        """
+        self.token()
+        if self._refresh is None or self._token_endpoint is None:
+            return "no refresh_token was issued"
+        origin, path = _split(self._token_endpoint)
+        form = {"grant_type": "refresh_token", "refresh_token": self._refresh.reveal()}
+        call = Call(endpoints.Endpoint("POST", path), path, data=form, headers=self._basic())
+        reply = self._transport_for(origin).send(call)
+        body = _safe_json(reply)
+        if reply.response.status_code == 200 and isinstance(body, dict):
+            fresh = body.get("access_token")
+            if isinstance(fresh, str):
+                self._redactor.add(fresh)
+            return "works (HTTP 200)"
+        detail = self._redactor.clean(described(body, _header(reply)), 120)
+        return f"refused (HTTP {reply.response.status_code}: {detail or 'no reason given'})"
+
+    def _basic(self) -> dict[str, str]:
+        settings = self._settings
+        pair = f"{settings.client_id}:{settings.client_secret.reveal()}"
+        self._redactor.add_basic(settings.client_id, settings.client_secret.reveal())
+        return {**_ACCEPT, "Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+
     def _mint(self) -> _Grant:
         token_endpoint = self._token_endpoint or self._discover_token_endpoint()
         self._token_endpoint = token_endpoint
@@ -119,6 +147,10 @@ class TokenSource:
         if not isinstance(life, (int, float)) or isinstance(life, bool) or not 0 < life < 1e7:
             raise self._malformed("no usable expires_in in the answer")
         self._redactor.add(access)
+        refresh = body.get("refresh_token")
+        if isinstance(refresh, str) and refresh:
+            self._redactor.add(refresh)
+            self._refresh = Secret(refresh)
         self.mints += 1
         if self._discovery is None:
             tenant = _tenant_id(body.get("id_token"))
@@ -140,9 +172,7 @@ class TokenSource:
     def _post_token(self, token_endpoint: str) -> dict[str, Any]:
         settings = self._settings
         origin, path = _split(token_endpoint)
-        pair = f"{settings.client_id}:{settings.client_secret.reveal()}"
-        self._redactor.add_basic(settings.client_id, settings.client_secret.reveal())
-        headers = {**_ACCEPT, "Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+        headers = self._basic()
         form = {
             "grant_type": "password",
             "username": settings.access_key_id,

@@ -162,6 +162,14 @@ class AdminClient:
                 zones.append(TenantZone(name.strip(), display[:120], name.strip() in enabled))
         return tuple(zones)
 
+    def skill_running(self, skill_id: str) -> bool | None:
+        """`isRunning` of one skill (for `doctor`); None when the answer does not say."""
+        body = self._json(endpoints.SKILL, self._send(endpoints.SKILL, {"skillId": skill_id}))
+        skills = body.get("skills")
+        item = skills[0] if isinstance(skills, list) and skills else body
+        running = item.get("isRunning") if isinstance(item, Mapping) else None
+        return running if isinstance(running, bool) else None
+
     def business_unit_zone(self) -> str | None:
         unit = self._json(endpoints.BUSINESS_UNIT, self._send(endpoints.BUSINESS_UNIT, {}))
         units = unit.get("businessUnits")

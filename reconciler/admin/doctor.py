@@ -5,7 +5,8 @@ a failure where that still makes sense: settings, discovery and token, API versi
 Personal Connection skills the API user sees, one skill's three blocks read twice (stable
 version tokens?), the time formats, zone fields and number types the tenant really returns,
 and the tenant's zones against cxsched's IANA table. `answers` settles what it can of the
-open questions in docs/admin-api.md. Nothing is written to the tenant.
+open questions in docs/admin-api.md (token lifetime, whether the refresh_token grant works,
+whether the skill is running). Nothing is written to the tenant.
 
 The report holds no secret: ids are shortened, and every text passes the client's `Redactor`.
 """
@@ -82,6 +83,11 @@ def diagnose(client: AdminClient, skill_id: str | None = None) -> Report:
     listed = ", ".join(sorted(set(versions.values())))
     report.checks.append(Check("API versions", True, f"{listed} ({notes})"))
     report.answers.append(("token lifetime (expires_in)", f"{life:g} s"))
+    try:
+        refresh = client.tokens.try_refresh_grant()
+    except ApiError as exc:
+        refresh = f"could not be tried: {exc}"
+    report.answers.append(("refresh_token grant for a back-end app", refresh))
     skill_id = _skills(client, report, skill_id)
     if skill_id is not None:
         _blocks(client, report, skill_id)
@@ -113,6 +119,18 @@ def _skills(client: AdminClient, report: Report, wanted: str | None) -> str | No
 
 
 def _blocks(client: AdminClient, report: Report, skill_id: str) -> None:
+    try:
+        running = client.skill_running(skill_id)
+    except ApiError as exc:
+        report.checks.append(Check(f"skill {skill_id}", False, str(exc)))
+        return
+    state = {True: "running", False: "not running", None: "not said"}[running]
+    report.answers.append(
+        (
+            f"skill {skill_id} isRunning now",
+            f"{state} (whether a PUT is taken while it runs needs a write; doctor writes nothing)",
+        )
+    )
     for block in BLOCKS:
         try:
             first = client.read_block(skill_id, block)
@@ -183,7 +201,7 @@ def _zones(client: AdminClient, report: Report) -> None:
 def _unsettled() -> list[tuple[str, str]]:
     return [
         ("time zone of schedule-settings times", "not observable read-only; see docs"),
-        ("InvalidParameter preconditions, partial PUT, PUT while running", "need a write"),
+        ("InvalidParameter preconditions, partial PUT semantics", "need a write"),
         ("Retry-After on 429", "none seen in this run (429s are backed off either way)"),
     ]
 

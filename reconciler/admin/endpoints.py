@@ -21,6 +21,7 @@ __all__ = [
     "ROUTED",
     "SCHEDULE_GET",
     "SCHEDULE_PUT",
+    "SKILL",
     "SKILLS",
     "TIMEZONES",
     "TOKEN",
@@ -38,6 +39,7 @@ TOKEN = Endpoint("POST", "{token_endpoint}")
 
 API_VERSIONS = Endpoint("GET", f"{API_BASE}/apiversion")
 SKILLS = Endpoint("GET", f"{API_BASE}/skills")
+SKILL = Endpoint("GET", f"{API_BASE}/skills/{{skillId}}")
 _PARAMETERS = f"{API_BASE}/skills/{{skillId}}/parameters"
 SCHEDULE_GET = Endpoint("GET", f"{_PARAMETERS}/schedule-settings")
 SCHEDULE_PUT = Endpoint("PUT", f"{_PARAMETERS}/schedule-settings")
@@ -52,6 +54,7 @@ DIALER_CONTACTS = Endpoint("GET", f"{API_BASE}/wfm-data/skills/dialer-contacts")
 #: The versioned calls, whose version `/apiversion` decides per route.
 ROUTED: tuple[Endpoint, ...] = (
     SKILLS,
+    SKILL,
     SCHEDULE_GET,
     SCHEDULE_PUT,
     ZONES_GET,

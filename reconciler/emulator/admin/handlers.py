@@ -32,6 +32,7 @@ __all__ = [
     "block_put",
     "business_unit",
     "dialer_contacts",
+    "skill_get",
     "skills_page",
     "timezones",
 ]
@@ -82,6 +83,14 @@ def _skill(tenant: AdminTenant, skill_id: str) -> Skill | None:
     if skill is None or not skill.outbound or skill.strategy != "Personal Connection":
         return None
     return skill
+
+
+def skill_get(tenant: AdminTenant, skill_id: str) -> Answer:
+    with tenant.lock:
+        skill = _skill(tenant, skill_id)
+        if skill is None:
+            return refused(404, f"Skill {skill_id[:20]} was not found")
+        return Answer(200, {"skills": [{**skill.summary(), "agentless": False}]})
 
 
 def block_get(tenant: AdminTenant, skill_id: str, block: str) -> Answer:

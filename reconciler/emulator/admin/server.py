@@ -50,8 +50,10 @@ _PLAIN = (
     "/apiversion",
     "/wfm-data/skills/dialer-contacts",
 )
+_SKILL = re.compile(r"^/skills/([0-9]{1,12})$")
 _ROUTES = (
     "/skills",
+    "/skills/{skillId}",
     "/skills/{skillId}/parameters/schedule-settings",
     "/skills/{skillId}/parameters/time-zones",
     "/skills/{skillId}/parameters/general-settings",
@@ -86,6 +88,7 @@ class AdminEmulator:
         self.token_ttl = token_ttl
         self.counts: Counter[tuple[str, str, int]] = Counter()
         self._tokens: dict[str, float] = {}
+        self._refresh_tokens: set[str] = set()
         self._failures: list[int] = []
         self._lock = threading.Lock()
         self._rps = rps
@@ -177,6 +180,16 @@ class AdminEmulator:
         with self._lock:
             self._tokens[token] = time.monotonic() + self.token_ttl
         return token
+
+    def issue_refresh(self) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._refresh_tokens.add(token)
+        return token
+
+    def refresh_valid(self, token: str) -> bool:
+        with self._lock:
+            return token in self._refresh_tokens
 
     def token_valid(self, token: str) -> bool:
         with self._lock:
@@ -287,6 +300,9 @@ class _Handler(BaseHTTPRequestHandler):
         if rest == "/skills" and method == "GET":
             base = f"{emulator.base_url}/inContactAPI/services/v{version}.0/skills"
             return handlers.skills_page(tenant, query, base)
+        single = _SKILL.match(rest)
+        if single is not None and method == "GET":
+            return handlers.skill_get(tenant, single[1])
         if rest == "/timezones" and method == "GET":
             return handlers.timezones()
         if rest == "/business-unit" and method == "GET":
@@ -308,6 +324,10 @@ class _Handler(BaseHTTPRequestHandler):
             or pair != f"{emulator.client_id}:{emulator.client_secret}"
         ):
             return Answer(401, {"error": "invalid_client"})
+        if form.get("grant_type") == "refresh_token":
+            if not emulator.refresh_valid(form.get("refresh_token", "")):
+                return Answer(400, {"error": "invalid_grant"})
+            return Answer(200, self._grant())
         if form.get("grant_type") != "password":
             return Answer(400, {"error": "unsupported_grant_type"})
         if (form.get("username"), form.get("password")) != (
@@ -315,17 +335,18 @@ class _Handler(BaseHTTPRequestHandler):
             emulator.access_key_secret,
         ):
             return Answer(400, {"error": "invalid_grant", "error_description": "Invalid key"})
-        return Answer(
-            200,
-            {
-                "access_token": emulator.issue_token(),
-                "token_type": "Bearer",
-                "expires_in": int(emulator.token_ttl),
-                "refresh_token": secrets.token_urlsafe(24),
-                "id_token": _id_token(emulator),
-                "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
-            },
-        )
+        return Answer(200, self._grant())
+
+    def _grant(self) -> dict[str, Any]:
+        emulator = self._emulator
+        return {
+            "access_token": emulator.issue_token(),
+            "token_type": "Bearer",
+            "expires_in": int(emulator.token_ttl),
+            "refresh_token": emulator.issue_refresh(),
+            "id_token": _id_token(emulator),
+            "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        }
 
     def _answer(self, method: str, route: str, answer: Answer, close: bool = False) -> None:
         self._emulator.tally(method, route, answer.status)
@@ -363,6 +384,8 @@ def _route_label(rest: str) -> str:
     found = _BLOCK.match(rest)
     if found is not None:
         return f"/skills/{{skillId}}/parameters/{found[2]}"
+    if _SKILL.match(rest):
+        return "/skills/{skillId}"
     return "unknown"
 
 
