@@ -39,6 +39,7 @@ _COMMANDS: dict[str, str] = {
     "emulator": "emulator",
     "laws": "laws",
     "calendar": "calendar",
+    "doctor": "doctor",
 }
 _PACKAGE = "reconciler.commands"
 

@@ -1,10 +1,11 @@
 """The repository config file, `cxsched.yaml` at the repo root: what belongs in git.
 
-It holds the tenant profile (dialer capacity, maximum call rate, API request budget), the
-campaigns that opt in to pruning and the audience each campaign calls, the organisation's
-calling-hours policy (house rules, counsel-approved exceptions: `reconciler.laws`),
-fields to ignore in diffs and the audit trail's path. It is optional (every value has a
-default) and schema-validated (`schemas/config.schema.json`).
+It holds the API profile the tenant speaks (`rest-contract`, the default, or `admin`: CXone's
+Admin API with skill files under `skills/`), the tenant profile (dialer capacity, maximum call
+rate, API request budget), the campaigns that opt in to pruning and the audience each campaign
+calls, the organisation's calling-hours policy (house rules, counsel-approved exceptions:
+`reconciler.laws`), fields to ignore in diffs and the audit trail's path. It is optional (every
+value has a default) and schema-validated (`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
 
 `load_repo_config` raises `ConfigError` (an `InputError`) carrying one finding per problem, each
@@ -27,6 +28,8 @@ from reconciler.model import Finding, TenantLimits
 __all__ = [
     "CONFIG_FILENAME",
     "DEFAULT_AUDIT_PATH",
+    "DEFAULT_SKILLS_PATH",
+    "PROFILES",
     "ConfigError",
     "IgnoreRule",
     "RepoConfig",
@@ -36,6 +39,9 @@ __all__ = [
 
 CONFIG_FILENAME = "cxsched.yaml"
 DEFAULT_AUDIT_PATH = Path("audit") / "trail.jsonl"
+DEFAULT_SKILLS_PATH = Path("skills")
+#: The API profiles a tenant may speak (`profile:` in cxsched.yaml).
+PROFILES: tuple[str, ...] = ("rest-contract", "admin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,13 @@ class RepoConfig:
     source: Path | None = None
     audiences: Mapping[str, Audience] = field(default_factory=dict)
     law_policy: LawPolicy = field(default_factory=LawPolicy)
+    profile: str = "rest-contract"
+    skills_path: Path = DEFAULT_SKILLS_PATH
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the tenant speaks the Admin API (skills) rather than the REST contract."""
+        return self.profile == "admin"
 
 
 class ConfigError(InputError):
@@ -130,4 +143,15 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         if (audience := read_audience(options.get("audience"))) is not None
     }
     policy = read_policy(data.get("laws", {}), source.name)
-    return RepoConfig(profile, prune, ignore, audit, source, audiences, policy)
+    skills = Path(data.get("skills", {}).get("path", DEFAULT_SKILLS_PATH))
+    return RepoConfig(
+        profile,
+        prune,
+        ignore,
+        audit,
+        source,
+        audiences,
+        policy,
+        profile=data.get("profile", PROFILES[0]),
+        skills_path=skills,
+    )

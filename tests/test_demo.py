@@ -84,3 +84,25 @@ def test_the_demo_fails_loudly_without_schedules(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stdout.startswith("demo: ")
     assert "no schedule files" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_admin_profile_demo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CXONE_", "CXSCHED_"))}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo_admin.py"), "--workdir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert len([line for line in lines if line.startswith("== Step")]) == 9
+    assert (
+        "conflict        skill 4312345 generalSettings: changed on the tenant since the plan"
+        in (done.stdout)
+    )
+    assert lines[-1] == "Demo complete: the skill matches git, and the audit trail verifies."

@@ -1,21 +1,32 @@
 """The API connection options shared by every command that talks to a tenant.
 
-`api_options` adds the flags; the command passes them on to `build_client` untouched. Flags win
-over the environment (`CXONE_*`), which wins over the `.env` file; see `reconciler.cxone.settings`.
+`api_options` adds the flags of both profiles; the command passes them on to `build_client`
+(the REST contract) or `build_skill_client` (the Admin API, `profile: admin` in cxsched.yaml)
+untouched, and each ignores the other's. Flags win over the environment (`CXONE_*`), which
+wins over the `.env` file; see `reconciler.cxone.settings` and `reconciler.admin.settings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import click
 
 from reconciler.cxone import CxoneClient, Settings
 
-__all__ = ["API_OPTION_NAMES", "api_options", "build_client", "tenant_name"]
+if TYPE_CHECKING:
+    from reconciler.admin import AdminClient
+
+__all__ = [
+    "API_OPTION_NAMES",
+    "api_options",
+    "build_client",
+    "build_skill_client",
+    "tenant_name",
+]
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -30,6 +41,10 @@ API_OPTION_NAMES: tuple[str, ...] = (
     "timeout",
     "call_deadline",
     "max_response_mb",
+    "issuer",
+    "access_key_id",
+    "access_key_secret",
+    "api_version",
 )
 
 _OPTIONS = (
@@ -79,6 +94,28 @@ _OPTIONS = (
         type=click.FloatRange(min=0, min_open=True, max=1000),
         help="Largest answer read, in MiB [env CXONE_MAX_RESPONSE_MB; default 16].",
     ),
+    click.option(
+        "--issuer",
+        metavar="URL",
+        help="Admin API profile: the OIDC issuer [env CXONE_ISSUER; default "
+        "https://cxone.niceincontact.com; FedRAMP: https://cxone-gov.niceincontact.com].",
+    ),
+    click.option(
+        "--access-key-id",
+        metavar="ID",
+        help="Admin API profile: the API user's access key id [env CXONE_ACCESS_KEY_ID].",
+    ),
+    click.option(
+        "--access-key-secret",
+        metavar="SECRET",
+        help="Admin API profile: the access key secret. Prefer CXONE_ACCESS_KEY_SECRET or .env.",
+    ),
+    click.option(
+        "--api-version",
+        metavar="VERSION",
+        help="Admin API profile: pin one API version, e.g. 30 [env CXONE_API_VERSION; default: "
+        "the highest the tenant offers per route].",
+    ),
 )
 
 
@@ -101,6 +138,7 @@ def build_client(
     call_deadline: float | None = None,
     max_response_mb: float | None = None,
     profile_rps: float | None = None,
+    **_admin: str | None,
 ) -> CxoneClient:
     """A client from the flags of `api_options`; raises SettingsError (exit 1) when unusable.
 
@@ -130,3 +168,33 @@ def tenant_name(client: CxoneClient) -> str:
     """
     host = urlsplit(client.settings.base_url).netloc.lower()
     return f"{host} client {client.settings.client_id}"
+
+
+def build_skill_client(
+    *,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    env_file: Path | None = Path(".env"),
+    rps: float | None = None,
+    timeout: float | None = None,
+    issuer: str | None = None,
+    access_key_id: str | None = None,
+    access_key_secret: str | None = None,
+    api_version: str | None = None,
+    **_rest: object,
+) -> AdminClient:
+    """An Admin API client from the flags of `api_options`; SettingsError (exit 1) if unusable."""
+    from reconciler.admin import AdminClient, AdminSettings
+
+    settings = AdminSettings.resolve(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=client_secret,
+        access_key_id=access_key_id,
+        access_key_secret=access_key_secret,
+        api_version=api_version,
+        rps=rps,
+        read_timeout=timeout,
+        env_file=env_file,
+    )
+    return AdminClient(settings)

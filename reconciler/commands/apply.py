@@ -83,6 +83,15 @@ def command(
 ) -> None:
     """Apply a saved plan, or plan PATHs (default schedules/) and apply after confirmation."""
     repo = load_repo_config(config)
+    if repo.is_admin:
+        from reconciler.commands._skills import apply_skills
+
+        if prune:
+            click.echo("note: --prune has no effect on skills (they are never deleted)", err=True)
+        done = apply_skills(
+            targets, repo, auto_approve=auto_approve, audit_file=audit_file, api=api
+        )
+        ctx.exit(0 if done else 1)
     saved = len(targets) == 1 and targets[0].suffix.lower() == ".json"
     if saved and prune:
         raise click.UsageError("--prune is decided when a plan is made: use `plan --prune --out`")

@@ -55,6 +55,13 @@ def command() -> None:
 
 
 @command.command()
+@click.option(
+    "--profile",
+    type=click.Choice(["rest-contract", "admin"]),
+    default="rest-contract",
+    show_default=True,
+    help="The API to serve: the REST contract, or CXone's Admin API (skills).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, help="Port; 0 picks a free one.")
 @click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host.")
@@ -84,6 +91,7 @@ def command() -> None:
 )
 def serve(
     *,
+    profile: str,
     host: str,
     port: int,
     allow_remote: bool,
@@ -107,6 +115,19 @@ def serve(
             f"--host {host} is not a loopback address; the emulator has no real security, "
             "so pass --allow-remote to listen on it anyway"
         )
+    if profile == "admin":
+        if state_file is not None or seed_dir is not None or campaigns:
+            raise click.UsageError("--state, --seed-dir and --campaign are for the REST contract")
+        _serve_admin(
+            host=host,
+            port=port,
+            rps=rps,
+            token_ttl=token_ttl,
+            client_id=client_id,
+            client_secret=client_secret,
+            editor_interval=editor_interval,
+        )
+        return
     if seed_dir is None and _DEFAULT_SEED_DIR.is_dir():
         seed_dir = _DEFAULT_SEED_DIR
     emulator = Emulator(
@@ -128,6 +149,37 @@ def serve(
         click.echo(f"cxsched emulator listening on {emulator.base_url}")
         click.echo(f"demo client id: {emulator.client_id}")
         click.echo(f"demo client secret: {emulator.client_secret}")
+        while not stop.wait(0.5):
+            pass
+    click.echo("cxsched emulator stopped")
+
+
+def _serve_admin(
+    *,
+    host: str,
+    port: int,
+    rps: float | None,
+    token_ttl: float,
+    client_id: str,
+    client_secret: str | None,
+    editor_interval: float | None,
+) -> None:
+    from reconciler.emulator.admin import AdminEmulator
+
+    emulator = AdminEmulator(
+        host=host,
+        port=port,
+        rps=rps,
+        token_ttl=token_ttl,
+        client_id=client_id,
+        client_secret=client_secret,
+        editor_interval=editor_interval,
+    )
+    with _stop_signals() as stop, emulator:
+        click.echo(f"cxsched Admin API emulator listening on {emulator.base_url}")
+        click.echo("throw-away demo settings (export them, or put them in .env):")
+        for name, value in emulator.env().items():
+            click.echo(f"  {name}={value}")
         while not stop.wait(0.5):
             pass
     click.echo("cxsched emulator stopped")

@@ -43,14 +43,19 @@ def _shown(path: Path) -> str:
 
 
 @click.command("import")
+@click.option("--campaign", "campaign_id", metavar="ID", help="The campaign to import.")
 @click.option(
-    "--campaign", "campaign_id", required=True, metavar="ID", help="The campaign to import."
+    "--skill",
+    "skill_id",
+    metavar="ID",
+    help="Admin profile: the Personal Connection skill to import, as skills/<ID>.yaml.",
 )
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the files [default: schedules/<ID>/].",
+    type=click.Path(path_type=Path),
+    help="Folder for the files [default: schedules/<ID>/]; with --skill, the file "
+    "[default: skills/<ID>.yaml].",
 )
 @click.option(
     "--force",
@@ -61,10 +66,29 @@ def _shown(path: Path) -> str:
 @config_option
 @api_options
 def command(
-    campaign_id: str, out_dir: Path | None, force: bool, config: Path | None, **api: Any
+    campaign_id: str | None,
+    skill_id: str | None,
+    out_dir: Path | None,
+    force: bool,
+    config: Path | None,
+    **api: Any,
 ) -> None:
-    """Write the live schedules of campaign ID as desired files with pinned ids."""
+    """Write the live schedules of campaign ID as desired files with pinned ids.
+
+    With `--skill ID` (admin profile), write the skill's live dialing settings as one file.
+    """
     repo = load_repo_config(config)
+    if (campaign_id is None) == (skill_id is None):
+        raise click.UsageError("give exactly one of --campaign ID and --skill ID")
+    if skill_id is not None:
+        from reconciler.commands._skills import import_skill
+
+        written = import_skill(skill_id, repo, out_dir, force, api)
+        click.echo(f"wrote {written.as_posix()}  (skill {int(skill_id)})")
+        return
+    assert campaign_id is not None
+    if out_dir is not None and (out_dir.suffix in (".yaml", ".yml") or out_dir.is_file()):
+        raise click.UsageError("--out names a folder for --campaign")
     check_campaign_id(campaign_id)
     folder = out_dir if out_dir is not None else Path("schedules") / campaign_id
     root = repo.source.parent if repo.source is not None else Path.cwd()

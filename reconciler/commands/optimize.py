@@ -93,6 +93,15 @@ def command(
 
         pyplot()  # fail before any API call when matplotlib is missing
     repo = load_repo_config(config)
+    if repo.is_admin:
+        from reconciler.commands._skills import optimize_skills
+
+        if write or plot is not None:
+            raise click.UsageError("--write and --plot are not for the admin profile")
+        optimize_skills(
+            paths, repo, now=now, days=days, min_attempts=min_attempts, fmt=fmt, api=api
+        )
+        return
     desired = load_valid_desired(paths, repo)
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         report = optimize(client, desired.schedules, now=now, days=days, min_attempts=min_attempts)

@@ -81,8 +81,18 @@ def command(
     config: Path | None,
     **api: Any,
 ) -> None:
-    """Show what applying PATHs (default schedules/) would change on the tenant."""
+    """Show what applying PATHs (default schedules/) would change on the tenant.
+
+    With `profile: admin` in cxsched.yaml, PATHs are skill files (default skills/).
+    """
     repo = load_repo_config(config)
+    if repo.is_admin:
+        from reconciler.commands._skills import plan_skills
+
+        if prune:
+            click.echo("note: --prune has no effect on skills (they are never deleted)", err=True)
+        skill_plan = plan_skills(paths, repo, fmt, out, api, plan_link=plan_link)
+        ctx.exit(2 if detailed_exitcode and skill_plan.has_changes else 0)
     targets = paths or DEFAULT_PATHS
     desired = load_valid_desired(targets, repo)
     check_prune_scope(desired, repo, prune=prune)

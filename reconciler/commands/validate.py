@@ -51,8 +51,15 @@ def command(
     fix: bool,
     config: Path | None,
 ) -> None:
-    """Check schedule files in PATHs (default schedules/) against the schema and the rules."""
+    """Check schedule files in PATHs (default schedules/) against the schema and the rules.
+
+    With `profile: admin` in cxsched.yaml, check skill files (default skills/) instead.
+    """
     repo, config_findings = _config(config)
+    if repo.is_admin:
+        from reconciler.commands._skills import validate_skills
+
+        ctx.exit(validate_skills(paths, repo, fmt, strict))
     desired = load_desired(paths or DEFAULT_PATHS, repo)
     if fix and _fix(desired.findings, repo):
         desired = load_desired(paths or DEFAULT_PATHS, repo)

@@ -26,7 +26,7 @@ __all__ = [
     "Method",
 ]
 
-Method = Literal["GET", "POST", "PATCH", "DELETE"]
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 _FIELD = re.compile(r"\{(\w+)\}")
 

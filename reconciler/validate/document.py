@@ -56,7 +56,7 @@ __all__ = [
     "validate_document",
 ]
 
-SchemaName = Literal["schedule", "config"]
+SchemaName = Literal["schedule", "config", "skill"]
 
 _RULES = {
     "required": "schema-required",
