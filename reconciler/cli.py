@@ -3,7 +3,8 @@
 Subcommands live one per module in `reconciler.commands` and are imported only when used, so
 `cxsched validate` does not pay for the HTTP client or the emulator. Exit codes: 0 success (no
 changes), 1 expected failure (invalid input, API failure, conflict), 2 success with changes
-pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted.
+pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted (SIGINT), 143 terminated
+(SIGTERM).
 """
 
 from __future__ import annotations
@@ -51,14 +52,17 @@ class _LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        from reconciler.commands._signals import exit_code, raising_sigterm
+
         try:
-            return super().invoke(ctx)
+            with raising_sigterm():
+                return super().invoke(ctx)
         except CxschedError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(exit_code(exc))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: say so plainly, without a wall of traceback

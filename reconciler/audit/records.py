@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from reconciler.audit.trail import Check
 
-__all__ = ["plan_record"]
+__all__ = ["interrupt_record", "plan_record"]
 
 
 def plan_record(
@@ -37,3 +37,21 @@ def plan_record(
         "checks": [check.to_json() for check in checks],
     }
     return record
+
+
+def interrupt_record(
+    *, reason: str, counts: Mapping[str, int], not_started: Sequence[str]
+) -> dict[str, Any]:
+    """The "interrupt" record: an apply stopped early (`reason`, e.g. "SIGTERM received").
+
+    Writes in flight when it stopped have their own outcome records; `not_started` lists the
+    changes (campaign/name) that were never attempted, `counts` the outcomes of them all.
+    """
+    return {
+        "event": "interrupt",
+        "action": "apply",
+        "result": "interrupted",
+        "error": reason,
+        "counts": dict(counts),
+        "not_started": list(not_started),
+    }
