@@ -29,6 +29,7 @@ from reconciler.apply.report import (
     result_event,
 )
 from reconciler.apply.run import ActionResult, ApplyResult
+from reconciler.commands._output import use_color
 from reconciler.plan.build import Plan
 from reconciler.plan.render import render_plan
 from reconciler.plan.render.calls import render_call_counts
@@ -144,4 +145,4 @@ def output_for(*, json_events: bool) -> Output:
     if json_events:
         return JsonOutput()
     terminal = sys.stdout.isatty()
-    return Output(terminal=terminal, color=terminal)
+    return Output(terminal=terminal, color=use_color(terminal))

@@ -12,7 +12,6 @@ Exit codes: 0 success (with `--detailed-exitcode`: no changes), 2 changes pendin
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -25,6 +24,7 @@ from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
+from reconciler.commands._output import use_color
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.model import LiveSchedule, TenantLimits
@@ -97,7 +97,7 @@ def command(
     text = render_plan(
         plan,
         cast(PlanFormat, fmt),
-        color=fmt == "text" and sys.stdout.isatty(),
+        color=fmt == "text" and use_color(),
         plan_link=plan_link,
         plan_file=out.as_posix() if out else None,
     )
