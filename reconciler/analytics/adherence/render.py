@@ -78,6 +78,8 @@ def _text_schedule(result: ScheduleAdherence, tolerance: float) -> list[str]:
     lines.append(
         f"  overall{'':>26}{result.planned:>8.1f}  {result.actual:>8}  {_pct(result.ratio):>9}"
     )
+    if result.note:
+        lines.append(f"  note: {result.note}")
     return lines
 
 
@@ -100,6 +102,8 @@ def render_markdown(report: AdherenceReport) -> str:
         lines.append(
             f"| **overall** | | | {result.planned:.1f} | {result.actual} | {_pct(result.ratio)} | |"
         )
+        if result.note:
+            lines += ["", f"Note: {result.note}."]
     lines += [
         f"\nSkipped {k.schedule.campaign_id} / {k.schedule.name}: {k.reason}"
         for k in report.skipped
@@ -135,6 +139,7 @@ def render_json(report: AdherenceReport) -> str:
                 "planned": round(r.planned, 2),
                 "actual": r.actual,
                 "adherence": None if r.ratio is None else round(r.ratio, 4),
+                "note": r.note,
                 "days": [_json_day(d, report.tolerance) for d in r.days],
             }
             for r in report.schedules
