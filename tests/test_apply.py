@@ -161,7 +161,7 @@ def test_an_invalid_desired_state_makes_no_call(repo: Path, emulator: Emulator) 
     assert result.exit_code == 1
     assert result.stderr == (
         "schedules/c1/bad.yaml:11:5: error schema-range: callRate must be greater than 0, not -1\n"
-        "4 files checked: 1 error, 0 warnings\n"
+        "4 schedule files checked: 1 error, 0 warnings\n"
         "error: the desired state does not validate; no API call was made\n"
     )
     assert counters(emulator) == {}

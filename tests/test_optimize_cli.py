@@ -88,7 +88,7 @@ def _json(result: Result) -> dict[str, Any]:
 
 
 def _by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["campaignId"]: s for s in data["schedules"]}
+    return {s["campaign_id"]: s for s in data["schedules"]}
 
 
 def _recs(schedule: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def test_finds_the_weekday_peak_in_each_schedules_own_zone(emu: Emulator) -> Non
     assert _peak(schedules["west"]) == _peak(schedules["east"]) == 18
     assert [h["hour"] for h in schedules["west"]["weekday"]] == list(range(8, 21))
     assert data["queries"] == [
-        {"campaignId": c, "interval": "hour", "from": "2027-03-06T00:00:00Z", "to": NOW}
+        {"campaign_id": c, "interval": "hour", "from": "2027-03-06T00:00:00Z", "to": NOW}
         for c in ("east", "west")
     ]
     assert _recs(schedules["west"]) == {
@@ -230,7 +230,7 @@ def test_recommendations_never_exceed_the_tenants_limits(emu: Emulator) -> None:
     emu.set_capacity(10, 5.0)
     data = _json(_run(emu, "optimize", "schedules/west", "--now", NOW, "--format", "json"))
     recs = {r["field"]: r for r in data["schedules"][0]["recommendations"]}
-    assert data["limits"] == {"maxConcurrentCalls": 10, "maxCallRate": 5.0}
+    assert data["limits"] == {"max_concurrent_calls": 10, "max_call_rate": 5.0}
     # callRate x boost stays within maxCallRate 5; concurrency within 10 x 0.8 = 8.
     assert recs["callRate"]["value"] == 3.24  # floor(5 / 1.54, 0.01)
     assert recs["callRate"]["value"] * recs["peakHourBoost"]["value"] <= 5.0
@@ -295,7 +295,7 @@ def test_invalid_desired_state_makes_no_api_call(emu: Emulator, repo: Path) -> N
     assert result.exit_code == 1
     assert result.stderr == (
         "schedules/west/weekdays.yaml:15:3: error schema-range: callRate must be greater than 0, "
-        "not -1\n2 files checked: 1 error, 0 warnings\n"
+        "not -1\n2 schedule files checked: 1 error, 0 warnings\n"
         "error: the desired state does not validate; no API call was made\n"
     )
     assert emu.count() == 0

@@ -12,7 +12,7 @@ import click
 
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS
-from reconciler.config import ConfigError, RepoConfig, load_repo_config
+from reconciler.config import CONFIG_FILENAME, ConfigError, RepoConfig, load_repo_config
 from reconciler.model import Finding
 from reconciler.validate.desired import load_desired
 from reconciler.validate.report import OutputFormat, render_findings, summary_line
@@ -44,11 +44,19 @@ def command(
     repo, config_findings = _config(config)
     desired = load_desired(paths or DEFAULT_PATHS, repo)
     findings = sorted((*config_findings, *desired.findings), key=Finding.sort_key)
-    files = len(desired.files) + (1 if repo.source or config_findings else 0)
+    checked_config = _config_name(config, repo) if repo.source or config_findings else None
+    files = len(desired.files) + (1 if checked_config else 0)
     click.echo(render_findings(findings, fmt, files=files, strict=strict), nl=False)
-    click.echo(summary_line(findings, files=files), err=True)
+    click.echo(summary_line(findings, files=len(desired.files), config=checked_config), err=True)
     failed = any(strict or finding.severity == "error" for finding in findings)
     ctx.exit(1 if failed else 0)
+
+
+def _config_name(path: Path | None, repo: RepoConfig) -> str:
+    """The config file as the user knows it: its name, or the path given with --config."""
+    if path is not None:
+        return path.as_posix()
+    return repo.source.name if repo.source is not None else CONFIG_FILENAME
 
 
 def _config(path: Path | None) -> tuple[RepoConfig, tuple[Finding, ...]]:

@@ -123,17 +123,22 @@ def _markdown_advice(advice: Advice) -> list[str]:
     return lines
 
 
+#: The version of the json report (docs/json-output.md).
+JSON_FORMAT_VERSION = 1
+
+
 def render_json(report: OptimizeReport) -> str:
     start, end = _utc(report)
     data = {
+        "format_version": JSON_FORMAT_VERSION,
         "period": {"from": start, "to": end},
-        "minAttempts": report.min_attempts,
+        "min_attempts": report.min_attempts,
         "limits": {
-            "maxConcurrentCalls": report.limits.max_concurrent_calls,
-            "maxCallRate": report.limits.max_call_rate,
+            "max_concurrent_calls": report.limits.max_concurrent_calls,
+            "max_call_rate": report.limits.max_call_rate,
         },
         "queries": [
-            {"campaignId": q.campaign_id, "interval": q.interval, "from": q.start, "to": q.end}
+            {"campaign_id": q.campaign_id, "interval": q.interval, "from": q.start, "to": q.end}
             for q in report.queries
         ],
         "schedules": [_json_advice(a) for a in report.advice],
@@ -156,10 +161,10 @@ def _json_hour(stat: HourStat) -> dict[str, Any]:
 def _json_advice(advice: Advice) -> dict[str, Any]:
     s = advice.schedule
     return {
-        "campaignId": s.campaign_id,
+        "campaign_id": s.campaign_id,
         "name": s.name,
         "path": display_path(s.path),
-        "timeZone": advice.zone,
+        "time_zone": advice.zone,
         "weekday": [_json_hour(h) for h in advice.rates.weekday],
         "weekend": [_json_hour(h) for h in advice.rates.weekend],
         "recommendations": [
