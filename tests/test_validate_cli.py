@@ -345,7 +345,9 @@ def test_the_pre_commit_hook_runs_validate_on_schedule_files() -> None:
         "cxsched validate",
         "python",
     )
+    assert (hook["pass_filenames"], hook["require_serial"]) == (False, True)  # whole repo, once
     pattern = re.compile(hook["files"])
+    assert pattern.search("cxsched.yaml")
     assert pattern.search("schedules/renewals-us/q1-2027.yaml")
     assert pattern.search("schedules/renewals-us/q1-2027.yml")
     assert not pattern.search("docs/example.yaml")
