@@ -1,7 +1,8 @@
 """The repository config file, `cxsched.yaml` at the repo root: what belongs in git.
 
 It holds the tenant profile (dialer capacity, maximum call rate, API request budget), the
-campaigns that opt in to pruning, fields to ignore in diffs and the audit trail's path. It is
+campaigns that opt in to pruning, those whose unmanaged schedules are not drift, fields to
+ignore in diffs and the audit trail's path. It is
 optional (every value has a default) and schema-validated (`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
 
@@ -64,6 +65,11 @@ class RepoConfig:
     ignore_differences: tuple[IgnoreRule, ...] = ()
     audit_path: Path = DEFAULT_AUDIT_PATH
     source: Path | None = None
+    unmanaged_ignored: frozenset[str] = frozenset()
+
+    def unmanaged_is_drift(self, campaign_id: str) -> bool:
+        """Whether an unmanaged schedule of this campaign counts as drift (the default)."""
+        return campaign_id not in self.unmanaged_ignored
 
 
 class ConfigError(InputError):
@@ -117,4 +123,7 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         for rule in data.get("ignoreDifferences", ())
     )
     audit = Path(data.get("audit", {}).get("path", DEFAULT_AUDIT_PATH))
-    return RepoConfig(profile, prune, ignore, audit, source)
+    ignored = frozenset(
+        name for name, options in campaigns.items() if options.get("unmanaged") == "ignore"
+    )
+    return RepoConfig(profile, prune, ignore, audit, source, ignored)

@@ -158,10 +158,10 @@ def _steps(work: Path, folder: str, schedules: int) -> list[Step]:
             (f"Apply complete: {schedules} applied, 0 no-op,",),
         ),
         Step(
-            "plan again: no changes (exit 0)",
+            "plan again: nothing to apply, but the schedule made by hand is drift (exit 2)",
             ("plan", folder, "--detailed-exitcode"),
-            0,
-            ("No changes: the tenant matches the desired state.", again),
+            2,
+            ("No changes: the tenant matches the desired state.", again, "drift: 1 unmanaged"),
         ),
         Step(
             "verify the audit trail's hash chain",

@@ -19,7 +19,7 @@ HEADERS = [
     "== Step 2: plan: what would change on the tenant",
     "== Step 3: save the plan for review (exit 2: changes pending)",
     "== Step 4: apply exactly the saved plan (ETag-guarded writes, audited)",
-    "== Step 5: plan again: no changes (exit 0)",
+    "== Step 5: plan again: nothing to apply, but the schedule made by hand is drift (exit 2)",
     "== Step 6: verify the audit trail's hash chain",
 ]
 

@@ -6,8 +6,10 @@ dialer capacity, one list per campaign page), the dialer limits are checked agai
 capacity, and the plan is rendered as text, markdown (a PR comment) or JSON. `--out` saves it
 for `cxsched apply FILE`. The calls made are listed on stderr.
 
-Exit codes: 0 success (with `--detailed-exitcode`: no changes), 2 changes pending (only with
-`--detailed-exitcode`), 1 invalid desired state, limits exceeded or an API failure.
+Exit codes: 0 success (with `--detailed-exitcode`: no changes), 2 changes pending or drift
+(only with `--detailed-exitcode`: a change to apply, or an unmanaged schedule, live but in no
+file, of a campaign whose `unmanaged` setting in cxsched.yaml is not `ignore`), 1 invalid
+desired state, limits exceeded or an API failure.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from reconciler.commands._output import use_color
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.plan.build import Plan, make_plan, read_live
+from reconciler.plan.build import Plan, Unmanaged, make_plan, read_live
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
 from reconciler.plan.planfile import plan_hash, save_plan
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
@@ -106,7 +108,20 @@ def command(
     _audit(repo, plan, (validated_check(desired), limit_check), targets, prune)
     click.echo(text, nl=False)
     _echo_calls(calls)
-    ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
+    drift = [u for u in plan.unmanaged if repo.unmanaged_is_drift(u.campaign_id)]
+    if detailed_exitcode and drift:
+        click.echo(_drift_note(drift), err=True)
+    ctx.exit(2 if detailed_exitcode and (plan.has_changes or drift) else 0)
+
+
+def _drift_note(drift: Sequence[Unmanaged]) -> str:
+    campaigns = sorted({u.campaign_id for u in drift})
+    return (
+        f"drift: {len(drift)} unmanaged schedule(s), live but in no file, in "
+        f"{', '.join(campaigns)}: adopt them (`cxsched import --campaign ID`), delete them "
+        "(`plan --prune` where the campaign allows it), or set `unmanaged: ignore` for the "
+        "campaign in cxsched.yaml"
+    )
 
 
 def _read_tenant(
