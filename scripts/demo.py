@@ -141,7 +141,7 @@ def _steps(work: Path, folder: str, schedules: int) -> list[Step]:
     plan_file = _rel(work / "plan.json")
     first = f"Plan: {schedules - 1} to create, 1 to update, 0 to delete, 0 unchanged; 1 unmanaged."
     again = f"Plan: 0 to create, 0 to update, 0 to delete, {schedules} unchanged; 1 unmanaged."
-    records = 3 + (1 + 2 * schedules)  # three plans, then the apply's plan record and writes
+    records = 1 + (1 + 2 * schedules)  # the saved plan, then the apply's plan record and writes
     return [
         Step("validate the desired state", ("validate", folder), 0),
         Step("plan: what would change on the tenant", ("plan", folder), 0, (first,)),

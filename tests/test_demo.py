@@ -69,7 +69,7 @@ def test_the_demo_is_repeatable_and_records_every_step(tmp_path: Path) -> None:
     first, second = _demo(*args), _demo(*args)
     for done in (first, second):
         _check_run(done, 3)
-        assert ": OK, 10 record(s), head sha256:" in done.stdout  # 3 plans + 1 + 2 per write
+        assert ": OK, 8 record(s), head sha256:" in done.stdout  # saved plan + 1 + 2 per write
         assert "Plan: 2 to create, 1 to update, 0 to delete, 0 unchanged; 1 unmanaged." in (
             done.stdout
         )

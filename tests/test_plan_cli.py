@@ -317,3 +317,20 @@ def test_an_unmanaged_schedule_is_drift_unless_its_campaign_ignores_it(
     )
     refused = run("validate")
     assert refused.exit_code == 1 and "cxsched.yaml:4:" in refused.stdout
+
+
+def test_a_dry_run_plan_leaves_the_working_tree_clean(
+    emulator: Emulator, repo: Path, run: Run
+) -> None:
+    write_schedule(repo, "c1", "Weekdays")
+    assert run("plan").exit_code == 0
+    assert run("plan", "--format", "json").exit_code == 0
+    assert not (repo / "audit").exists()  # nothing recorded, nothing to commit
+    assert run("plan", "--audit-file", "elsewhere/trail.jsonl").exit_code == 0
+    assert not (repo / "audit").exists()
+    (recorded,) = [
+        json.loads(line) for line in (repo / "elsewhere" / "trail.jsonl").read_text().splitlines()
+    ]
+    assert (recorded["event"], recorded["action"]) == ("plan", "plan")
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    assert len((repo / "audit" / "trail.jsonl").read_text().splitlines()) == 1

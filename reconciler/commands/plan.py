@@ -6,6 +6,9 @@ dialer capacity, one list per campaign page), the dialer limits are checked agai
 capacity, and the plan is rendered as text, markdown (a PR comment) or JSON. `--out` saves it
 for `cxsched apply FILE`. The calls made are listed on stderr.
 
+A plan is recorded in the audit trail only when it is saved (`--out`) or a trail is named
+(`--audit-file`): a dry run on a laptop leaves the working tree clean.
+
 Exit codes: 0 success (with `--detailed-exitcode`: no changes), 2 changes pending or drift
 (only with `--detailed-exitcode`: a change to apply, or an unmanaged schedule, live but in no
 file, of a campaign whose `unmanaged` setting in cxsched.yaml is not `ignore`), 1 invalid
@@ -27,7 +30,7 @@ from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
 from reconciler.commands._output import use_color
-from reconciler.config import RepoConfig, load_repo_config
+from reconciler.config import load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.model import LiveSchedule, TenantLimits
 from reconciler.plan.build import Plan, Unmanaged, make_plan, read_live
@@ -66,6 +69,12 @@ __all__ = ["command"]
     metavar="URL",
     help="Where the full plan can be found (a CI artifact); markdown links to it.",
 )
+@click.option(
+    "--audit-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the plan in this audit trail. Without it a plan is recorded only with --out "
+    "(in audit_path of cxsched.yaml, else audit/trail.jsonl).",
+)
 @config_option
 @api_options
 @click.pass_context
@@ -79,6 +88,7 @@ def command(
     detailed_exitcode: bool,
     prune: bool,
     plan_link: str | None,
+    audit_file: Path | None,
     config: Path | None,
     **api: Any,
 ) -> None:
@@ -105,7 +115,9 @@ def command(
     )
     if out is not None:
         save_plan(plan, out)
-    _audit(repo, plan, (validated_check(desired), limit_check), targets, prune)
+    if out is not None or audit_file is not None:
+        checks = (validated_check(desired), limit_check)
+        _audit(trail_path(repo, audit_file), plan, checks, targets, prune)
     click.echo(text, nl=False)
     _echo_calls(calls)
     drift = [u for u in plan.unmanaged if repo.unmanaged_is_drift(u.campaign_id)]
@@ -146,10 +158,10 @@ def _echo_calls(counts: CallCounts) -> None:
 
 
 def _audit(
-    repo: RepoConfig, plan: Plan, checks: Sequence[Check], targets: Sequence[Path], prune: bool
+    path: Path, plan: Plan, checks: Sequence[Check], targets: Sequence[Path], prune: bool
 ) -> None:
     words = ["plan", *(t.as_posix() for t in targets), *(["--prune"] if prune else [])]
-    trail = AuditTrail(trail_path(repo), run_context(" ".join(words)))
+    trail = AuditTrail(path, run_context(" ".join(words)))
     record = plan_record(
         action="plan",
         plan_hash=plan_hash(plan),
