@@ -35,7 +35,9 @@ __all__ = [
     "SCHEMA_PATH",
     "ImportedFile",
     "check_campaign_id",
+    "file_fields",
     "prepare_import",
+    "render_fields",
     "schedule_document",
     "schema_reference",
     "slugify",
@@ -119,7 +121,8 @@ def _ordered(key: str, value: Any) -> Any:
     return {k: value[k] for k in [*known, *sorted(set(value) - set(known))]}
 
 
-def _fields(live: LiveSchedule) -> dict[str, Any]:
+def file_fields(live: LiveSchedule) -> dict[str, Any]:
+    """The fields of a live schedule as a desired file writes them, in the format's order."""
     body = canonical(live.body)
     zone = _zone(body.get("timeZone"))
     for key in ("startTime", "endTime"):
@@ -157,17 +160,21 @@ def schedule_document(live: LiveSchedule, schema_ref: str) -> str:
         "formatVersion": FORMAT_VERSION,
         "campaignId": live.campaign_id,
         "scheduleId": live.schedule_id,
-        **_fields(live),
+        **file_fields(live),
     }
-    text = yaml.dump(
-        document,
+    return f"# yaml-language-server: $schema={schema_ref}\n{render_fields(document)}"
+
+
+def render_fields(fields: Mapping[str, Any]) -> str:
+    """YAML text of `fields` in the import format (block style, times quoted)."""
+    return yaml.dump(
+        dict(fields),
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
         width=100_000,
     )
-    return f"# yaml-language-server: $schema={schema_ref}\n{text}"
 
 
 def _unique_slugs(live: Iterable[LiveSchedule]) -> dict[str, str]:
