@@ -249,7 +249,12 @@ def test_write_changes_only_the_recommended_values_and_keeps_comments(
 ) -> None:
     result = _run(emu, "optimize", "schedules/west", "--now", NOW, "--write")
     assert result.exit_code == 0, result.output
-    assert result.stderr == "wrote schedules/west/weekdays.yaml\n"
+    assert result.stderr.splitlines() == [  # every field written, with its old value
+        "wrote schedules/west/weekdays.yaml",
+        "  /dialerSettings/callRate: 20 -> 19.24",
+        "  /dialerSettings/maxConcurrentCalls: 40 -> 50",
+        "  /optimizationSettings/peakHourBoost: 1.2 -> 1.54",
+    ]
     after = (repo / "schedules/west/weekdays.yaml").read_text(encoding="utf-8")
     expected = (
         WEST.replace("maxConcurrentCalls: 40   # lines", "maxConcurrentCalls: 50   # lines")
@@ -334,3 +339,47 @@ def test_plot_draws_a_png(emu: Emulator, repo: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr == "plotted rates.png\n"
     assert (repo / "rates.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_write_reports_turning_on_historical_answer_rates(emu: Emulator, repo: Path) -> None:
+    path = repo / "schedules/west/weekdays.yaml"
+    path.write_text(
+        WEST.replace("useHistoricalAnswerRates: true", "useHistoricalAnswerRates: false")
+    )
+    result = _run(emu, "optimize", "schedules/west", "--now", NOW, "--write")
+    assert result.exit_code == 0, result.output
+    assert "  /optimizationSettings/useHistoricalAnswerRates: false -> true" in (
+        result.stderr.splitlines()
+    )
+    assert "useHistoricalAnswerRates: true" in path.read_text(encoding="utf-8")
+
+
+MULTI = WEST.replace(
+    """    timeZone: America/Los_Angeles
+    enabled: true
+dialerSettings:""",
+    """    timeZone: America/Los_Angeles
+    enabled: true
+  - startTime: "08:00"
+    endTime: "21:00"
+    timeZone: Pacific/Honolulu
+    enabled: true
+dialerSettings:""",
+)
+
+
+def test_hours_no_one_dialed_do_not_block_advice_for_a_multi_zone_schedule(
+    emu: Emulator, repo: Path
+) -> None:
+    # Honolulu's window reaches 21:00-23:00 Los Angeles time, when the campaign never dials.
+    (repo / "schedules/west/weekdays.yaml").write_text(MULTI, encoding="utf-8")
+    result = _run(emu, "optimize", "schedules/west", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert "thin data" not in result.stdout
+    assert "  not dialed in the period (not counted): weekday 21:00, 22:00, 23:00; " in (
+        result.stdout
+    )
+    data = _json(_run(emu, "optimize", "schedules/west", "--now", NOW, "--format", "json"))
+    (west,) = data["schedules"]
+    assert {"day": "weekday", "hour": 22} in west["not_dialed"]
+    assert [r["value"] is not None for r in west["recommendations"]] == [True] * 3

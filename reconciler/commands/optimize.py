@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import click
 
-from reconciler.analytics.optimize.advise import OptimizeReport, optimize, write_advice
+from reconciler.analytics.optimize.advise import OptimizeReport, edits, optimize, write_advice
 from reconciler.analytics.optimize.render import RENDERERS, Format, display_path
 from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
@@ -26,6 +26,8 @@ from reconciler.commands._config import config_option
 from reconciler.commands._desired import load_valid_desired
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
+from reconciler.plan.normalise import resolve_pointer
+from reconciler.util.hashing import canonical_json
 from reconciler.validate.desired import load_desired
 
 __all__ = ["command"]
@@ -115,6 +117,9 @@ def _write_and_audit(
             if write_advice(advice, lambda path: _validate(path, repo)) is not None:
                 written.append(display_path(advice.schedule.path))
                 click.echo(f"wrote {display_path(advice.schedule.path)}", err=True)
+                for pointer, value in sorted(edits(advice).items()):
+                    was = resolve_pointer(advice.schedule.body, pointer)
+                    click.echo(f"  {pointer}: {_shown(was)} -> {_shown(value)}", err=True)
         record["status"] = "ok"
     except CxschedError as exc:
         record.update(status="error", error=str(exc))
@@ -122,6 +127,10 @@ def _write_and_audit(
     finally:
         record["written"] = written
         append_audit(repo, words + (["--write"] if write else []), record)
+
+
+def _shown(value: Any) -> str:
+    return "(absent)" if value is None else canonical_json(value)
 
 
 def _validate(path: Path, repo: RepoConfig) -> None:

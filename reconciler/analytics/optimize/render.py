@@ -88,10 +88,23 @@ def _text_advice(advice: Advice) -> list[str]:
         lines += ["  {:<7}  {:>8}  {:>6}  {:<12}  {}".format(*_hour_cells(h, scale)) for h in hours]
         if not hours:
             lines.append("  (no counted hour)")
+    idle = _not_dialed(advice)
+    if idle:
+        lines.append(f"  not dialed in the period (not counted): {idle}")
     lines.append("  recommendations")
     for rec in advice.recommendations:
         lines.append(f"    {rec.field:<18}  {_proposal(rec)}: {rec.reason}")
     return lines
+
+
+def _not_dialed(advice: Advice) -> str:
+    """The callable hours with no attempt at all, e.g. "weekday 21:00, 22:00; weekend 21:00"."""
+    parts = []
+    for kind in ("weekday", "weekend"):
+        hours = [h for day, h in advice.rates.not_dialed if day == kind]
+        if hours:
+            parts.append(f"{kind} " + ", ".join(f"{h:02d}:00" for h in hours))
+    return "; ".join(parts)
 
 
 def render_markdown(report: OptimizeReport) -> str:
@@ -118,6 +131,9 @@ def _markdown_advice(advice: Advice) -> list[str]:
             "|---|--:|--:|--:|---|",
         ]
         lines += ["| {} | {} | {} | {} | {} |".format(*_hour_cells(h, scale)) for h in hours]
+    idle = _not_dialed(advice)
+    if idle:
+        lines += ["", f"Not dialed in the period (not counted): {idle}."]
     lines += ["", "| setting | recommendation | why |", "|---|---|---|"]
     lines += [f"| `{r.field}` | {_proposal(r)} | {r.reason} |" for r in advice.recommendations]
     return lines
@@ -167,6 +183,7 @@ def _json_advice(advice: Advice) -> dict[str, Any]:
         "time_zone": advice.zone,
         "weekday": [_json_hour(h) for h in advice.rates.weekday],
         "weekend": [_json_hour(h) for h in advice.rates.weekend],
+        "not_dialed": [{"day": day, "hour": hour} for day, hour in advice.rates.not_dialed],
         "recommendations": [
             {
                 "field": r.field,
