@@ -91,13 +91,22 @@ def run_export(
     backoff: Backoff = Backoff(),
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    on_poll: Callable[[ExportStatus, int], None] | None = None,
 ) -> ExportOutcome:
     """Start the export of `campaign_id` and poll it until it completes (or raise)."""
     began = clock()
     status = api.start_export(campaign_id, EXPORT_COLUMNS)
     what = f" of campaign {campaign_id}"
     return wait_export(
-        api, status, what, timeout=timeout, backoff=backoff, sleep=sleep, clock=clock, began=began
+        api,
+        status,
+        what,
+        timeout=timeout,
+        backoff=backoff,
+        sleep=sleep,
+        clock=clock,
+        began=began,
+        on_poll=on_poll,
     )
 
 
@@ -111,8 +120,12 @@ def wait_export(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     began: float | None = None,
+    on_poll: Callable[[ExportStatus, int], None] | None = None,
 ) -> ExportOutcome:
-    """Poll the export `status` names until it completes (or raise); `what` says whose."""
+    """Poll the export `status` names until it completes (or raise); `what` says whose.
+
+    `on_poll(status, polls)` is called after each poll (for a progress line).
+    """
     began = clock() if began is None else began
     deadline = began + timeout
     polls = failures = 0
@@ -130,6 +143,8 @@ def wait_export(
             status = api.get_export(status.export_id)
         except Unavailable:
             failures += 1
+        if on_poll is not None:
+            on_poll(status, polls)
     if status.status not in _TERMINAL:
         raise _timed_out(what, status, timeout, polls)
     if status.status == "failed":

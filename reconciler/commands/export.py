@@ -14,6 +14,7 @@ Exit codes: 0 success, 1 invalid input, API failure, a failed export or a timeou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -41,6 +42,7 @@ from reconciler.commands._analytics import append_audit
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
+from reconciler.commands._progress import progress
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import InputError
 from reconciler.util.atomic import write_atomic
@@ -104,7 +106,10 @@ def command(
     try:
         with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
             for campaign_id in targets:
-                outcome = run_export(client, campaign_id, timeout=timeout)
+                with progress(f"Export of {campaign_id}") as show:
+                    outcome = run_export(
+                        client, campaign_id, timeout=timeout, on_poll=_shown_by(show)
+                    )
                 s = outcome.status
                 click.echo(f"{campaign_id}\t{s.export_id}\t{s.status}\t{s.row_count} rows")
                 _deliver(client, s, out)
@@ -132,9 +137,13 @@ def _status(
     record: dict[str, Any] = {"export_id": export_id}
     try:
         with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
-            outcome: ExportOutcome = wait_export(
-                client, ExportStatus(export_id, "queued"), timeout=timeout
-            )
+            with progress(f"Export {export_id}") as show:
+                outcome: ExportOutcome = wait_export(
+                    client,
+                    ExportStatus(export_id, "queued"),
+                    timeout=timeout,
+                    on_poll=_shown_by(show),
+                )
             s = outcome.status
             click.echo(f"{s.export_id}\t{s.status}\t{s.row_count} rows")
             _deliver(client, s, out)
@@ -145,6 +154,10 @@ def _status(
     finally:
         event = {"event": "export", "action": "export-status", "exports": [record]}
         append_audit(repo, ["export", "status", export_id], event)
+
+
+def _shown_by(show: Callable[[str], None]) -> Callable[[ExportStatus, int], None]:
+    return lambda status, polls: show(f"{status.status} ({polls} poll(s))")
 
 
 def _deliver(client: ScheduleAPI, status: ExportStatus, out: Path | None) -> None:

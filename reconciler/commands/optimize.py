@@ -24,6 +24,7 @@ from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import load_valid_desired
+from reconciler.commands._progress import progress
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.plan.normalise import resolve_pointer
@@ -95,8 +96,18 @@ def command(
         pyplot()  # fail before any API call when matplotlib is missing
     repo = load_repo_config(config)
     desired = load_valid_desired(paths, repo)
-    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
-        report = optimize(client, desired.schedules, now=now, days=days, min_attempts=min_attempts)
+    with (
+        build_client(**api, profile_rps=repo.tenant.requests_per_second) as client,
+        progress("Reading analytics") as show,
+    ):
+        report = optimize(
+            client,
+            desired.schedules,
+            now=now,
+            days=days,
+            min_attempts=min_attempts,
+            on_campaign=lambda n, total, c: show(f"campaign {n}/{total}: {c}"),
+        )
     click.echo(RENDERERS[cast(Format, fmt)](report), nl=False)
     if plot is not None:
         from reconciler.analytics.optimize.plot import plot_advice

@@ -30,6 +30,7 @@ from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
 from reconciler.commands._output import use_color
+from reconciler.commands._progress import progress
 from reconciler.config import load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.model import LiveSchedule, TenantLimits
@@ -149,7 +150,12 @@ def _read_tenant(
             "dialer limits exceed the tenant's live capacity; nothing was planned"
         ) from exc
     echo_findings(findings, len(desired.files))
-    live = read_live(client, {item.campaign_id for item in desired.schedules})
+    with progress("Reading the tenant") as show:
+        live = read_live(
+            client,
+            {item.campaign_id for item in desired.schedules},
+            lambda number, total, campaign: show(f"campaign {number}/{total}: {campaign}"),
+        )
     return limits, check, live
 
 
