@@ -222,3 +222,42 @@ def test_ctrl_c_at_the_approval_prompt_exits_130_and_changes_nothing(
     assert text.rstrip().endswith("interrupted"), text
     assert emu.schedules("c1") == []
     assert not (tmp_path / "audit" / "trail.jsonl").exists()
+
+
+@pytest.mark.slow
+def test_a_second_signal_stops_at_once_leaving_the_write_in_flight_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    emu = emulator_factory(campaigns=("c1",))
+    for name in NAMES:
+        write_file(tmp_path, "c1", name)
+    assert cli(emu, ["plan", "--out", "plan.json"]).exit_code == 0
+    emu.set_latency(300)
+    proc = _start(tmp_path, env_for(emu), "plan.json")
+    assert proc.stdout is not None and proc.stderr is not None
+    lines = _reader(proc.stdout)
+    trail = tmp_path / "audit" / "trail.jsonl"
+    try:
+        _until(lines, 1, ": created (ETag ")
+        emu.set_latency(3000)  # the next write hangs long enough to be cut short
+        deadline = time.monotonic() + 10
+        while trail.read_text(encoding="utf-8").count('"phase":"intent"') < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    finally:
+        stderr = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == 143
+    assert "SIGTERM again: stopping at once; a write in flight keeps its intent" in stderr
+    last = records()[-1]
+    assert (last["event"], last["phase"]) == ("write", "intent")  # attempted, result unknown
+    emu.set_latency(0)
+    assert cli(emu, ["audit", "verify"]).exit_code == 0
+    assert cli(emu, ["apply", "plan.json"]).exit_code == 0  # the re-run settles it
+    assert cli(emu, ["plan", "--detailed-exitcode"]).exit_code == 0

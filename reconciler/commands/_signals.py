@@ -4,12 +4,16 @@ Outside a long write, a signal ends the command at once: SIGINT raises Python's
 `KeyboardInterrupt`, SIGTERM (how CI cancels a job) raises `Terminated`, its subclass, so both
 take the same paths and the CLI exits 130 or 143 (`exit_code`). During an apply,
 `graceful(stop)` turns the first SIGINT or SIGTERM into a stop request instead: the writes in
-flight finish, nothing new starts; a second signal ends the run at once.
+flight finish, nothing new starts; a second signal ends the process at once (`os._exit`), so a
+write then in flight keeps an intent record without an outcome, which the trail reads as
+"attempted, result unknown" (an append is one `write`, so no record is ever cut).
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,7 +81,12 @@ def graceful(request: Callable[[str], None]) -> Iterator[Caught]:
             signal.signal(sig, second)
 
     def second(signum: int, frame: FrameType | None) -> None:
-        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        sys.stderr.write(
+            f"{signal_name(signum)} again: stopping at once; a write in flight keeps its intent "
+            "record without an outcome (unknown until the next apply or plan settles it)\n"
+        )
+        sys.stderr.flush()
+        os._exit(128 + signum)
 
     previous: dict[int, _Handler] = {sig: signal.signal(sig, first) for sig in sigs}
     try:
