@@ -59,9 +59,19 @@ def _rest(lines: queue.Queue[str | None]) -> list[str]:
     return rest
 
 
+#: Runs its arguments with SIGINT at its default, as a terminal delivers it, even when the tests
+#: run in the background of a shell (which starts background jobs with SIGINT ignored).
+DEFAULT_SIGINT = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])",
+]
+
+
 def _start(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [CXSCHED, "apply", *args, "--workers", "1"],
+        [*DEFAULT_SIGINT, CXSCHED, "apply", *args, "--workers", "1"],
         cwd=tmp_path,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
@@ -194,7 +204,7 @@ def test_ctrl_c_at_the_approval_prompt_exits_130_and_changes_nothing(
     write_file(tmp_path, "c1", "a")
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [CXSCHED, "apply", "schedules"],
+        [*DEFAULT_SIGINT, CXSCHED, "apply", "schedules"],
         cwd=tmp_path,
         env={**os.environ, **env_for(emu)},
         stdin=slave,
