@@ -24,7 +24,6 @@ from reconciler.api.protocol import CallCounts
 from reconciler.apply.report import (
     NextStep,
     render_result,
-    render_results,
     render_summary,
     result_event,
 )
@@ -69,17 +68,13 @@ class Output:
             yield lambda _result: bar.update(1)
 
     def _line(self, result: ActionResult) -> None:
-        if result.outcome == "noop":
-            return
-        if result.outcome == "skipped" and result.error and result.error.startswith("not started"):
-            return  # listed once, in the summary
-        click.echo(render_result(result))
+        if _listed(result):
+            click.echo(render_result(result))
 
     def finish(self, result: ApplyResult, calls: CallCounts, step: NextStep) -> None:
         if not self._streamed:
-            lines = render_results(result)
-            if lines:
-                click.echo(lines)
+            for item in result.results:
+                self._line(item)
         click.echo(render_summary(result, step))
         click.echo(render_call_counts(calls), err=True)
 
@@ -138,6 +133,13 @@ class JsonOutput(Output):
                 ],
             }
         )
+
+
+def _listed(result: ActionResult) -> bool:
+    """Whether a change gets its own line: not a no-op (only counted), nor a change not started
+    after a signal (the summary lists those once)."""
+    not_started = result.outcome == "skipped" and (result.error or "").startswith("not started")
+    return result.outcome != "noop" and not not_started
 
 
 def output_for(*, json_events: bool) -> Output:
