@@ -103,3 +103,45 @@ def test_update_leaves_schedules_not_on_the_tenant_and_refuses_out(
     missing = cli(emulator, ["import"])
     assert missing.exit_code == 1
     assert "pass --campaign ID (the campaign to import), or --update" in missing.stderr
+
+
+def test_fields_added_or_removed_live_are_added_or_removed_in_the_file(
+    repo: Path, emulator: Emulator
+) -> None:
+    assert cli(emulator, ["apply", "--auto-approve"]).exit_code == 0
+    (item,) = emulator.schedules("c1")
+    blackout = {
+        "startTime": "2027-01-18T05:00:00Z",
+        "endTime": "2027-01-19T05:00:00Z",
+        "reason": "MLK Day",
+    }
+    emulator.edit_schedule("c1", item["id"], {"description": "", "blackoutPeriods": [blackout]})
+    result = cli(emulator, ["import", "--update"])
+    assert result.exit_code == 0, result.output
+    text = repo.read_text(encoding="utf-8")
+    assert "description:" not in text
+    assert text.endswith(
+        "blackoutPeriods:\n"
+        "  - startTime: '2027-01-18T00:00:00-05:00'\n"
+        "    endTime: '2027-01-19T00:00:00-05:00'\n"
+        "    reason: MLK Day\n"
+    )
+    assert "# TCPA: no calls before 09:00 or after 20:00 local time." in text
+    assert cli(emulator, ["plan", "--detailed-exitcode"]).exit_code == 0
+
+
+def test_nothing_is_written_when_the_live_values_would_not_validate(
+    repo: Path, emulator: Emulator
+) -> None:
+    assert cli(emulator, ["apply", "--auto-approve"]).exit_code == 0
+    (item,) = emulator.schedules("c1")
+    emulator.edit_schedule(
+        "c1", item["id"], {"dialerSettings": {**item["dialerSettings"], "callRate": 25}}
+    )
+    (repo.parents[2] / "cxsched.yaml").write_text(
+        "formatVersion: 1\ntenant:\n  maxCallRate: 20\n", encoding="utf-8"
+    )
+    result = cli(emulator, ["import", "--update"])
+    assert result.exit_code == 1
+    assert "would not validate" in result.stderr and "nothing was written" in result.stderr
+    assert repo.read_text(encoding="utf-8") == FILE
