@@ -271,3 +271,28 @@ def test_a_second_signal_stops_at_once_leaving_the_write_in_flight_unknown(
     assert cli(emu, ["audit", "verify"]).exit_code == 0
     assert cli(emu, ["apply", "plan.json"]).exit_code == 0  # the re-run settles it
     assert cli(emu, ["plan", "--detailed-exitcode"]).exit_code == 0
+
+
+@pytest.mark.slow
+def test_sigterm_outside_apply_exits_143_saying_so(
+    tmp_path: Path, emulator_factory: EmulatorFactory
+) -> None:
+    emu = emulator_factory(campaigns=("c1",), latency_ms=2000)
+    write_file(tmp_path, "c1", "a")
+    proc = subprocess.Popen(
+        [CXSCHED, "plan"],
+        cwd=tmp_path,
+        env={**os.environ, **env_for(emu)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while emu.count() == 0:  # wait until it is talking to the tenant, slowly
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 143, stderr
+    assert stderr.endswith("interrupted\n") and stdout == ""
+    assert not (tmp_path / "audit").exists()
