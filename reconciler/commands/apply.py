@@ -38,6 +38,7 @@ from reconciler.commands._api import api_options, build_client
 from reconciler.commands._apply_output import Output, output_for
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
+from reconciler.commands._progress import progress
 from reconciler.commands._signals import graceful
 from reconciler.config import load_repo_config
 from reconciler.errors import InputError
@@ -110,7 +111,15 @@ def command(
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         if prepared is None:
             assert desired is not None
-            prepared = one_go_plan(client, desired, repo, paths, prune=prune)
+            with progress("Reading the tenant") as show:
+                prepared = one_go_plan(
+                    client,
+                    desired,
+                    repo,
+                    paths,
+                    prune=prune,
+                    on_campaign=lambda n, total, c: show(f"campaign {n}/{total}: {c}"),
+                )
             if not _approved(out, prepared.plan, auto_approve):
                 click.echo("Apply cancelled: nothing was changed.")
                 ctx.exit(1)
