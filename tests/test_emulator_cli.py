@@ -83,7 +83,7 @@ def test_serve_prints_credentials_serves_and_stops_on_signal(
     assert served.stdout is not None
     assert served.stdout.readline() == (
         "campaigns: outbound-sales, extra (seeded from the subfolders of schedules; "
-        "--seed-dir PATH for another folder, --empty for none)\n"
+        "--seed PATH for another folder, --empty for none)\n"
     )
     served.send_signal(sig)
     stdout, stderr = served.communicate(timeout=10)
@@ -96,12 +96,17 @@ def test_serve_prints_credentials_serves_and_stops_on_signal(
     [
         (
             ("--empty",),
-            "campaigns: none (an empty tenant; --seed-dir PATH seeds the campaigns of a "
+            "campaigns: none (an empty tenant; --seed PATH seeds the campaigns of a "
             "schedules folder, --campaign ID adds one)",
         ),
         (
             ("--empty", "--campaign", "extra"),
-            "campaigns: extra (--seed-dir PATH seeds the campaigns of a schedules folder)",
+            "campaigns: extra (--seed PATH seeds the campaigns of a schedules folder)",
+        ),
+        (
+            ("--seed", "schedules", "--random-seed", "7"),
+            "campaigns: outbound-sales (seeded from the subfolders of schedules; --seed PATH "
+            "for another folder, --empty for none)",
         ),
     ],
 )
@@ -121,11 +126,9 @@ def test_serve_says_what_it_seeded_and_can_start_empty(
 
 
 def test_empty_and_a_seed_folder_contradict(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["emulator", "serve", "--empty", "--seed-dir", "x"])
+    result = CliRunner().invoke(main, ["emulator", "serve", "--empty", "--seed", "x"])
     assert result.exit_code == 1
-    assert (
-        result.output == "error: --empty and --seed-dir contradict each other; pass one of them\n"
-    )
+    assert result.output == "error: --empty and --seed contradict each other; pass one of them\n"
 
 
 def test_serve_options_reach_the_emulator(tmp_path: Path) -> None:
@@ -211,7 +214,7 @@ def test_serve_in_process_until_interrupted(
         f"cxsched emulator listening on http://127.0.0.1:{port}\n"
         "demo client id: cxsched-demo\n"
         "demo client secret: s-1\n"
-        "campaigns: none (an empty tenant; --seed-dir PATH seeds the campaigns of a "
+        "campaigns: none (an empty tenant; --seed PATH seeds the campaigns of a "
         "schedules folder, --campaign ID adds one)\n"
         "cxsched emulator stopped\n"
     )

@@ -2,7 +2,7 @@
 
 It prints its base URL and a demo client id and secret once at start-up (the only place a
 secret is ever printed: it is a throw-away credential of a local emulator), then the campaigns
-it has and where they came from (the subfolders of `--seed-dir`, default `./schedules` when
+it has and where they came from (the subfolders of `--seed PATH`, default `./schedules` when
 present; `--empty` seeds none), then serves until SIGINT or SIGTERM and exits 0.
 """
 
@@ -66,7 +66,9 @@ def command() -> None:
     help="JSON file keeping the tenant's state across restarts (default: in memory).",
 )
 @click.option(
+    "--seed",
     "--seed-dir",
+    "seed_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder whose subfolders name the campaigns (default: ./schedules if present).",
 )
@@ -75,7 +77,14 @@ def command() -> None:
 @click.option("--rps", type=click.FloatRange(min=0, min_open=True), help="Rate limit, req/s.")
 @click.option("--latency-ms", type=click.FloatRange(min=0), default=0, help="Added latency.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Fault share.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of faults/history.")
+@click.option(
+    "--random-seed",
+    "seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the synthetic history and of injected faults.",
+)
 @click.option("--token-ttl", type=click.FloatRange(min=1), default=3600.0, help="Token life, s.")
 @click.option("--client-id", default="cxsched-demo", show_default=True, help="OAuth client id.")
 @click.option("--client-secret", help="OAuth client secret (default: a new one per start).")
@@ -111,7 +120,7 @@ def serve(
             "so pass --allow-remote to listen on it anyway"
         )
     if empty and seed_dir is not None:
-        raise InputError("--empty and --seed-dir contradict each other; pass one of them")
+        raise InputError("--empty and --seed contradict each other; pass one of them")
     if seed_dir is None and not empty and _DEFAULT_SEED_DIR.is_dir():
         seed_dir = _DEFAULT_SEED_DIR
     emulator = Emulator(
@@ -143,13 +152,13 @@ def _seeded(campaigns: list[str], seed_dir: Path | None) -> str:
     """What the tenant starts with, and how to choose otherwise."""
     if not campaigns:
         return (
-            "campaigns: none (an empty tenant; --seed-dir PATH seeds the campaigns of a "
+            "campaigns: none (an empty tenant; --seed PATH seeds the campaigns of a "
             "schedules folder, --campaign ID adds one)"
         )
     source = (
-        f"seeded from the subfolders of {seed_dir}; --seed-dir PATH for another folder, "
+        f"seeded from the subfolders of {seed_dir}; --seed PATH for another folder, "
         "--empty for none"
         if seed_dir is not None
-        else "--seed-dir PATH seeds the campaigns of a schedules folder"
+        else "--seed PATH seeds the campaigns of a schedules folder"
     )
     return f"campaigns: {', '.join(campaigns)} ({source})"
