@@ -3,7 +3,8 @@
 Subcommands live one per module in `reconciler.commands` and are imported only when used, so
 `cxsched validate` does not pay for the HTTP client or the emulator. Exit codes: 0 success (no
 changes), 1 expected failure (invalid input, API failure, conflict), 2 success with changes
-pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted. Output into a pipe whose
+pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted (SIGINT), 143 terminated
+(SIGTERM). Output into a pipe whose
 reader has gone (`cxsched audit show | head -1`) ends the command quietly with exit 1, as
 Python's documentation recommends, never with a traceback. A usage error (unknown flag,
 bad option value, missing argument) exits 1 with click's message: click's own 2 would read as
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import logging
 import os
 import sys
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from reconciler import __version__
+from reconciler.commands._output import configure_logging, logging_scope, shared_options
 from reconciler.errors import CxschedError
 
 __all__ = ["main"]
@@ -40,6 +41,7 @@ _COMMANDS: dict[str, str] = {
     "laws": "laws",
     "calendar": "calendar",
     "doctor": "doctor",
+    "show": "show",
 }
 _PACKAGE = "reconciler.commands"
 
@@ -73,17 +75,21 @@ class _LazyGroup(click.Group):
             return None
         command = importlib.import_module(f"{_PACKAGE}.{module}").command
         assert isinstance(command, click.Command)
+        _add_shared_options(command)
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        from reconciler.commands._signals import exit_code, raising_sigterm
+
         try:
-            return super().invoke(ctx)
+            with raising_sigterm(), logging_scope():
+                return super().invoke(ctx)
         except CxschedError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(exit_code(exc))
         except BrokenPipeError:
             _silence_stdout()
             ctx.exit(1)
@@ -114,6 +120,16 @@ def _silence_stdout() -> None:
         pass
 
 
+def _add_shared_options(command: click.Command) -> None:
+    """-v and --no-color after the subcommand too (`cxsched plan -v`, `cxsched audit show -v`)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_shared_options(sub)
+        return
+    known = {name for param in command.params for name in param.opts}
+    command.params.extend(o for o in shared_options() if not known & set(o.opts))
+
+
 def _module_exists(module: str) -> bool:
     return importlib.util.find_spec(f"{_PACKAGE}.{module}") is not None
 
@@ -122,14 +138,16 @@ def _debug() -> bool:
     return os.environ.get("CXSCHED_DEBUG", "") not in ("", "0")
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    params=shared_options(),
+)
 @click.version_option(__version__, prog_name="cxsched")
-@click.option("-v", "--verbose", count=True, help="Log one line per API request (-vv: debug).")
-def main(verbose: int) -> None:
+def main() -> None:
     """Declarative GitOps for NICE CXone outbound campaign schedules.
 
     Schedules live as YAML in git; `plan` shows what would change on the tenant, `apply`
     makes exactly those changes with ETag-guarded writes, and every step is audited.
     """
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
+    configure_logging(click.get_current_context().meta.get("cxsched.verbose", 0))

@@ -2,10 +2,11 @@
 
 It holds the API profile the tenant speaks (`rest-contract`, the default, or `admin`: CXone's
 Admin API with skill files under `skills/`), the tenant profile (dialer capacity, maximum call
-rate, API request budget), the campaigns that opt in to pruning and the audience each campaign
-calls, the organisation's calling-hours policy (house rules, counsel-approved exceptions:
-`reconciler.laws`), fields to ignore in diffs and the audit trail's path. It is optional (every
-value has a default) and schema-validated (`schemas/config.schema.json`).
+rate, API request budget), the campaigns that opt in to pruning, those whose unmanaged
+schedules are not drift, and the audience each campaign calls, the organisation's calling-hours
+policy (house rules, counsel-approved exceptions: `reconciler.laws`), fields to ignore in diffs
+and the audit trail's path. It is optional (every value has a default) and schema-validated
+(`schemas/config.schema.json`).
 Secrets never belong here; the client's credentials come from flags, the environment or `.env`.
 
 `load_repo_config` raises `ConfigError` (an `InputError`) carrying one finding per problem, each
@@ -77,6 +78,7 @@ class RepoConfig:
     source: Path | None = None
     audiences: Mapping[str, Audience] = field(default_factory=dict)
     law_policy: LawPolicy = field(default_factory=LawPolicy)
+    unmanaged_ignored: frozenset[str] = frozenset()
     profile: str = "rest-contract"
     skills_path: Path = DEFAULT_SKILLS_PATH
 
@@ -84,6 +86,10 @@ class RepoConfig:
     def is_admin(self) -> bool:
         """Whether the tenant speaks the Admin API (skills) rather than the REST contract."""
         return self.profile == "admin"
+
+    def unmanaged_is_drift(self, campaign_id: str) -> bool:
+        """Whether an unmanaged schedule of this campaign counts as drift (the default)."""
+        return campaign_id not in self.unmanaged_ignored
 
 
 class ConfigError(InputError):
@@ -137,6 +143,9 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         for rule in data.get("ignoreDifferences", ())
     )
     audit = Path(data.get("audit", {}).get("path", DEFAULT_AUDIT_PATH))
+    ignored = frozenset(
+        name for name, options in campaigns.items() if options.get("unmanaged") == "ignore"
+    )
     audiences = {
         name: audience
         for name, options in campaigns.items()
@@ -152,6 +161,7 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         source,
         audiences,
         policy,
+        ignored,
         profile=data.get("profile", PROFILES[0]),
         skills_path=skills,
     )

@@ -144,7 +144,7 @@ def _steps(work: Path, folder: str, schedules: int, repo: Path = ROOT) -> list[S
     plan_file = _rel(work / "plan.json", repo)
     first = f"Plan: {schedules - 1} to create, 1 to update, 0 to delete, 0 unchanged; 1 unmanaged."
     again = f"Plan: 0 to create, 0 to update, 0 to delete, {schedules} unchanged; 1 unmanaged."
-    records = 3 + (1 + 2 * schedules)  # three plans, then the apply's plan record and writes
+    records = 1 + (1 + 2 * schedules)  # the saved plan, then the apply's plan record and writes
     return [
         Step("validate the desired state", ("validate", folder), 0),
         Step("plan: what would change on the tenant", ("plan", folder), 0, (first,)),
@@ -161,10 +161,10 @@ def _steps(work: Path, folder: str, schedules: int, repo: Path = ROOT) -> list[S
             (f"Apply complete: {schedules} applied, 0 no-op,",),
         ),
         Step(
-            "plan again: no changes (exit 0)",
+            "plan again: nothing to apply, but the schedule made by hand is drift (exit 2)",
             ("plan", folder, "--detailed-exitcode"),
-            0,
-            ("No changes: the tenant matches the desired state.", again),
+            2,
+            ("No changes: the tenant matches the desired state.", again, "drift: 1 unmanaged"),
         ),
         Step(
             "verify the audit trail's hash chain",

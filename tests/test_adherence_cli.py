@@ -257,3 +257,23 @@ def test_markdown_over_the_week_before_now(emu: Emulator) -> None:
     assert lines[13].startswith("| 2027-03-15 | 24 | 240.0 | 1560.0 | ")
     assert lines[13].endswith(" | ! |")
     assert lines[15].startswith("| **overall** | | | 31980.0 | ")
+
+
+def test_a_span_outside_the_period_is_said_not_shown_as_silent_zeros(emu: Emulator) -> None:
+    result = _run(emu, "adherence", "--now", "2026-12-01T12:00:00Z")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[-1] == (
+        "  note: its span 2027-03-01 to 2027-11-30 does not overlap the period 2026-11-24 to "
+        "2026-11-30: nothing was planned (pass --from/--to within the span)"
+    )
+    data = json.loads(
+        _run(emu, "adherence", "--now", "2026-12-01T12:00:00Z", "--format", "json").stdout
+    )
+    assert data["schedules"][0]["note"].startswith("its span 2027-03-01 to 2027-11-30 ")
+    inside = json.loads(
+        _run(
+            emu, "adherence", "--from", "2027-03-10", "--to", "2027-03-16", "--format", "json"
+        ).stdout
+    )
+    assert inside["schedules"][0]["note"] is None

@@ -59,9 +59,9 @@ def test_a_fresh_saved_plan_costs_one_token_and_one_write_per_change(
     assert result.exit_code == 0, result.output
     assert counters(emulator) == {(TOKEN, 200): 1, (POST, 201): 1, (PATCH, 200): 1}
     etags = {name: item["etag"] for name, item in live(emulator, "c1").items()}
-    assert result.stdout.splitlines()[:3] == [
-        f"+ c1/a: created (ETag {etags['a']})",
+    assert result.stdout.splitlines()[:3] == [  # as they complete: updates before creates
         f"~ c1/b: updated (ETag {_base_etag('b')} -> {etags['b']})",
+        f"+ c1/a: created (ETag {etags['a']})",
         "Apply complete: 2 applied, 1 no-op, 0 already applied, 0 conflict, 0 failed, 0 skipped.",
     ]
     assert result.stdout.splitlines()[3:] == []
@@ -162,7 +162,7 @@ def test_an_invalid_desired_state_makes_no_call(repo: Path, emulator: Emulator) 
     assert result.exit_code == 1
     assert result.stderr == (
         "schedules/c1/bad.yaml:11:5: error schema-range: callRate must be greater than 0, not -1\n"
-        "4 files checked: 1 error, 0 warnings\n"
+        "4 schedule files checked: 1 error, 0 warnings\n"
         "error: the desired state does not validate; no API call was made\n"
     )
     assert counters(emulator) == {}
@@ -337,10 +337,10 @@ def test_refused_credentials_skip_the_remaining_actions(repo: Path, emulator: Em
     result = cli(emulator, ["apply", "plan.json", "--workers", "1"], secret="wrong-secret")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(
+    assert lines[0].startswith("x c1/b: FAILED: POST /oauth/token answered HTTP 401")
+    assert lines[1].startswith(  # the update runs (and fails) first, the create is not tried
         "  c1/a: skipped: not attempted: POST /oauth/token answered HTTP 401"
     )
-    assert lines[1].startswith("x c1/b: FAILED: POST /oauth/token answered HTTP 401")
     assert "1 failed, 1 skipped." in result.stdout
     assert counters(emulator) == {(TOKEN, 401): 1}
     assert "wrong-secret" not in result.output

@@ -60,6 +60,7 @@ def test_a_terminal_user_confirms_and_sees_progress(
     assert screen.startswith("exit 0\n"), screen
     assert "Plan: 21 to create, 0 to update, 0 to delete, 0 unchanged; 0 unmanaged." in screen
     assert "Apply these 21 change(s)? [y/N]: y" in screen
+    assert "Reading the tenant: campaign 1/1: c1" in screen  # progress while planning
     assert "Applying" in screen  # the progress bar, on the terminal's stderr
     assert "Apply complete: 21 applied, 0 no-op," in screen
     assert len(emu.schedules("c1")) == 21

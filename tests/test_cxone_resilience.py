@@ -188,7 +188,7 @@ def test_slow_patch_is_retried_and_its_own_write_shows_as_412(
     assert emu.schedules("c1")[0]["description"] == "ours"
 
 
-def test_refused_connection_is_retried_even_for_posts() -> None:
+def test_a_refused_connection_on_a_fresh_start_says_so_quickly() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -198,12 +198,16 @@ def test_refused_connection_is_retried_even_for_posts() -> None:
         CxoneClient(settings, sleep=sleeps) as client,
         pytest.raises(TransientError) as caught,
     ):
-        client.create_schedule("c1", BODY)
-        assert client.call_counts() == {(TOKEN, "error"): 6}
-    assert len(sleeps) == 5
+        try:
+            client.create_schedule("c1", BODY)
+        finally:
+            assert client.call_counts() == {(TOKEN, "error"): 2}
+    assert len(sleeps) == 1 and sum(sleeps) <= 0.2  # tried twice, quickly: no 8 s of backoff
     assert str(caught.value) == (
-        f"POST /oauth/token got no response after 6 attempts: could not connect to "
-        f"http://127.0.0.1:{port}. The API is unavailable or slow; run again later."
+        f"POST /oauth/token got no response after 2 attempts: the connection to "
+        f"http://127.0.0.1:{port} was refused (nothing is listening there). Check the API "
+        "address: CXONE_BASE_URL or --base-url (CXONE_SUBDOMAIN or --subdomain for a tenant), "
+        "in the environment or the .env file, and that the server is running."
     )
 
 
@@ -305,3 +309,16 @@ def test_paced_client_sees_no_429_from_a_limited_tenant(emu: Emulator, schedule_
             client.get_schedule("c1", schedule_id)
     assert emu.rate_limited == 0
     assert emu.count(endpoint=GET_ONE, status=200) == 12
+
+
+def test_a_refused_connection_after_an_answer_is_retried_as_a_restart(
+    emu: Emulator, schedule_id: str
+) -> None:
+    sleeps = _Sleeps()
+    with CxoneClient(_settings(emu), sleep=sleeps) as client:
+        client.get_schedule("c1", schedule_id)
+        emu.close()  # the server goes away mid-run: it may come back
+        with pytest.raises(TransientError) as caught:
+            client.get_schedule("c1", schedule_id)
+    assert len(sleeps) == 5
+    assert "after 6 attempts: could not connect to" in str(caught.value)

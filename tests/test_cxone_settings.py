@@ -8,9 +8,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from reconciler.cli import main
 from reconciler.commands._api import API_OPTION_NAMES, api_options, build_client
 from reconciler.cxone import Secret, Settings, SettingsError
 from reconciler.cxone.settings import production_url
+from support.apply import write_file
 
 PROD = "https://acme.api.nice.incontact.com"
 CREDS = {"CXONE_CLIENT_ID": "id-env", "CXONE_CLIENT_SECRET": "secret-env"}
@@ -263,6 +265,21 @@ def test_build_client_refuses_missing_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CXONE_CLIENT_SECRET", raising=False)
+    empty = tmp_path / "empty.env"
+    empty.write_text("", encoding="utf-8")
     with pytest.raises(SettingsError) as caught:
-        build_client(subdomain="acme", env_file=tmp_path / "none", client_id="i")
+        build_client(subdomain="acme", env_file=empty, client_id="i")
     assert str(caught.value).startswith("no CXONE_CLIENT_SECRET: ")
+
+
+def test_an_env_file_named_on_the_command_line_must_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_file(tmp_path, "c1", "a")
+    result = CliRunner().invoke(main, ["plan", "--env-file", "nope.env"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: env file nope.env not found (--env-file); check the path, or leave the flag "
+        "out to read .env when present\n"
+    )

@@ -19,7 +19,7 @@ HEADERS = [
     "== Step 2: plan: what would change on the tenant",
     "== Step 3: save the plan for review (exit 2: changes pending)",
     "== Step 4: apply exactly the saved plan (ETag-guarded writes, audited)",
-    "== Step 5: plan again: no changes (exit 0)",
+    "== Step 5: plan again: nothing to apply, but the schedule made by hand is drift (exit 2)",
     "== Step 6: verify the audit trail's hash chain",
 ]
 
@@ -69,7 +69,7 @@ def test_the_demo_is_repeatable_and_records_every_step(tmp_path: Path) -> None:
     first, second = _demo(*args), _demo(*args)
     for done in (first, second):
         _check_run(done, 3)
-        assert ": OK, 10 record(s), head sha256:" in done.stdout  # 3 plans + 1 + 2 per write
+        assert ": OK, 8 record(s), head sha256:" in done.stdout  # saved plan + 1 + 2 per write
         assert "Plan: 2 to create, 1 to update, 0 to delete, 0 unchanged; 1 unmanaged." in (
             done.stdout
         )

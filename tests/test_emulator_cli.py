@@ -80,10 +80,55 @@ def test_serve_prints_credentials_serves_and_stops_on_signal(
             f"{base_url}/api/v2/campaigns/{campaign}/schedules", headers=headers, timeout=5
         )
         assert listed.json() == {"schedules": []}
+    assert served.stdout is not None
+    assert served.stdout.readline() == (
+        "campaigns: outbound-sales, extra (seeded from the subfolders of schedules; "
+        "--seed PATH for another folder, --empty for none)\n"
+    )
     served.send_signal(sig)
     stdout, stderr = served.communicate(timeout=10)
     assert (served.returncode, stdout, stderr) == (0, "cxsched emulator stopped\n", "")
     assert not (tmp_path / "state.json").exists()  # nothing was written
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("--empty",),
+            "campaigns: none (an empty tenant; --seed PATH seeds the campaigns of a "
+            "schedules folder, --campaign ID adds one)",
+        ),
+        (
+            ("--empty", "--campaign", "extra"),
+            "campaigns: extra (--seed PATH seeds the campaigns of a schedules folder)",
+        ),
+        (
+            ("--seed", "schedules", "--random-seed", "7"),
+            "campaigns: outbound-sales (seeded from the subfolders of schedules; --seed PATH "
+            "for another folder, --empty for none)",
+        ),
+    ],
+)
+def test_serve_says_what_it_seeded_and_can_start_empty(
+    tmp_path: Path, args: tuple[str, ...], line: str
+) -> None:
+    (tmp_path / "schedules" / "outbound-sales").mkdir(parents=True)
+    process = _serve(tmp_path, *args)
+    try:
+        _banner(process)
+        assert process.stdout is not None
+        assert process.stdout.readline() == line + "\n"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    assert process.returncode == 0
+
+
+def test_empty_and_a_seed_folder_contradict(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["emulator", "serve", "--empty", "--seed", "x"])
+    assert result.exit_code == 1
+    assert result.output == "error: --empty and --seed contradict each other; pass one of them\n"
 
 
 def test_serve_options_reach_the_emulator(tmp_path: Path) -> None:
@@ -138,11 +183,14 @@ def test_port_in_use_is_an_error() -> None:
     assert result.output.endswith("); pick another --port or 0 for any\n")
 
 
-def test_serve_in_process_until_interrupted(tmp_path: Path) -> None:
+def test_serve_in_process_until_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import socket
     import threading
     import time
 
+    monkeypatch.chdir(tmp_path)  # no ./schedules here: an empty tenant
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -166,5 +214,7 @@ def test_serve_in_process_until_interrupted(tmp_path: Path) -> None:
         f"cxsched emulator listening on http://127.0.0.1:{port}\n"
         "demo client id: cxsched-demo\n"
         "demo client secret: s-1\n"
+        "campaigns: none (an empty tenant; --seed PATH seeds the campaigns of a "
+        "schedules folder, --campaign ID adds one)\n"
         "cxsched emulator stopped\n"
     )

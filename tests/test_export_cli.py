@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from reconciler.analytics.export import EXPORT_COLUMNS, Backoff, ExportError, run_export
 from reconciler.api.protocol import ExportStatus
 from reconciler.cli import main
-from reconciler.cxone import CxoneClient, Settings
+from reconciler.cxone import CxoneClient, CxoneError, Settings
 from reconciler.emulator import Emulator
 
 STATUS = "GET /api/v2/interaction/exports/{exportId}"
@@ -103,7 +103,13 @@ def test_export_polls_until_completed(emu: Emulator, repo: Path) -> None:
     assert emu.count(endpoint=START) == 1
     assert emu.count(endpoint=STATUS, status=200) == 4
     assert _trail(repo)[0]["exports"] == [
-        {"campaign": "east", "export_id": export_id, "status": "completed", "row_count": 1}
+        {
+            "campaign": "east",
+            "export_id": export_id,
+            "status": "completed",
+            "row_count": 1,
+            "out": None,
+        }
     ]
 
 
@@ -121,8 +127,9 @@ def test_export_gives_up_at_its_timeout(emu: Emulator) -> None:
     elapsed = time.monotonic() - started
     assert (result.exit_code, result.stdout) == (1, "")
     assert re.fullmatch(
-        r"error: export \S+ of campaign east is still (queued|running) after 0\.3 s "
-        r"\(\d polls\); raise --timeout, or poll it again later\n",
+        r"error: export (\S+) of campaign east is still (queued|running) after 0\.3 s "
+        r"\(\d polls\); raise --timeout, or poll it again later with "
+        r"`cxsched export status \1`\n",
         result.stderr,
     ), result.stderr
     assert elapsed < 5
@@ -219,9 +226,64 @@ def test_local_rows_from_live_state_match_the_desired_ones(emu: Emulator) -> Non
     assert live.stdout == expected
 
 
-def test_out_without_local_is_refused(repo: Path) -> None:
-    result = _run(None, "export", "--campaign", "east", "--out", "x.csv")
+def test_out_downloads_the_finished_export(emu: Emulator, repo: Path) -> None:
+    result = _run(emu, "export", "--campaign", "east", "--out", "east.csv")
+    assert result.exit_code == 0, result.output
+    _, _, status, rows = result.stdout.rstrip("\n").split("\t")
+    assert (status, rows) == ("completed", "1 rows")
+    (live,) = emu.schedules("east")
+    data = (repo / "east.csv").read_text(encoding="utf-8")
+    assert data == (
+        "schedule.id,schedule.name,schedule.startTime,schedule.endTime,schedule.timeZone\n"
+        f"{live['id']},East weekdays,{live['startTime']},{live['endTime']},America/New_York\n"
+    )
+    assert result.stderr.splitlines()[0] == f"wrote {len(data)} bytes (1 rows) to east.csv"
+    assert _trail(repo)[0]["exports"][0]["out"] == "east.csv"
+
+
+def test_without_out_the_download_address_is_given(emu: Emulator) -> None:
+    result = _run(emu, "export", "--campaign", "west")
+    assert result.exit_code == 0, result.output
+    export_id = result.stdout.split("\t")[1]
+    assert result.stderr.splitlines()[0] == (
+        f"download: {emu.base_url}/downloads/{export_id}.csv (pass --out FILE to save it)"
+    )
+
+
+def test_export_status_polls_an_export_started_earlier_and_downloads_it(
+    emu: Emulator, repo: Path
+) -> None:
+    started = _run(emu, "export", "--campaign", "east", "--timeout", "0.01")
+    assert started.exit_code == 1
+    match = re.search(r"`cxsched export status (\S+)`", started.stderr)
+    assert match, started.stderr
+    export_id = match.group(1)
+    result = _run(emu, "export", "status", export_id, "--out", "later.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{export_id}\tcompleted\t1 rows\n"
+    assert (repo / "later.csv").read_text(encoding="utf-8").startswith("schedule.id,")
+    missing = _run(emu, "export", "status", "nope")
+    assert missing.exit_code == 1
+    assert "answered HTTP 404" in missing.stderr
+
+
+def test_out_takes_one_campaign(repo: Path) -> None:
+    result = _run(None, "export", "--campaign", "east", "--campaign", "west", "--out", "x.csv")
     assert (result.exit_code, result.stderr) == (
         1,
-        "error: --out needs --local: the interaction export stays on the tenant\n",
+        "error: --out saves one export's file: pass exactly one --campaign\n",
     )
+
+
+def test_a_download_elsewhere_than_the_api_origin_is_refused(emu: Emulator) -> None:
+    settings = Settings.resolve(
+        base_url=emu.base_url,
+        client_id=emu.client_id,
+        client_secret=emu.client_secret,
+        env_file=None,
+    )
+    elsewhere = ExportStatus("x", "completed", 1, "https://files.example/x.csv?sig=secret")
+    with CxoneClient(settings) as client, pytest.raises(CxoneError) as caught:
+        client.download_export(elsewhere, 1000)
+    assert "at https://files.example, not on the API's own origin" in str(caught.value)
+    assert "secret" not in str(caught.value)

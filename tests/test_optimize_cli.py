@@ -88,7 +88,7 @@ def _json(result: Result) -> dict[str, Any]:
 
 
 def _by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["campaignId"]: s for s in data["schedules"]}
+    return {s["campaign_id"]: s for s in data["schedules"]}
 
 
 def _recs(schedule: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def test_finds_the_weekday_peak_in_each_schedules_own_zone(emu: Emulator) -> Non
     assert _peak(schedules["west"]) == _peak(schedules["east"]) == 18
     assert [h["hour"] for h in schedules["west"]["weekday"]] == list(range(8, 21))
     assert data["queries"] == [
-        {"campaignId": c, "interval": "hour", "from": "2027-03-06T00:00:00Z", "to": NOW}
+        {"campaign_id": c, "interval": "hour", "from": "2027-03-06T00:00:00Z", "to": NOW}
         for c in ("east", "west")
     ]
     assert _recs(schedules["west"]) == {
@@ -230,7 +230,7 @@ def test_recommendations_never_exceed_the_tenants_limits(emu: Emulator) -> None:
     emu.set_capacity(10, 5.0)
     data = _json(_run(emu, "optimize", "schedules/west", "--now", NOW, "--format", "json"))
     recs = {r["field"]: r for r in data["schedules"][0]["recommendations"]}
-    assert data["limits"] == {"maxConcurrentCalls": 10, "maxCallRate": 5.0}
+    assert data["limits"] == {"max_concurrent_calls": 10, "max_call_rate": 5.0}
     # callRate x boost stays within maxCallRate 5; concurrency within 10 x 0.8 = 8.
     assert recs["callRate"]["value"] == 3.24  # floor(5 / 1.54, 0.01)
     assert recs["callRate"]["value"] * recs["peakHourBoost"]["value"] <= 5.0
@@ -249,7 +249,12 @@ def test_write_changes_only_the_recommended_values_and_keeps_comments(
 ) -> None:
     result = _run(emu, "optimize", "schedules/west", "--now", NOW, "--write")
     assert result.exit_code == 0, result.output
-    assert result.stderr == "wrote schedules/west/weekdays.yaml\n"
+    assert result.stderr.splitlines() == [  # every field written, with its old value
+        "wrote schedules/west/weekdays.yaml",
+        "  /dialerSettings/callRate: 20 -> 19.24",
+        "  /dialerSettings/maxConcurrentCalls: 40 -> 50",
+        "  /optimizationSettings/peakHourBoost: 1.2 -> 1.54",
+    ]
     after = (repo / "schedules/west/weekdays.yaml").read_text(encoding="utf-8")
     expected = (
         WEST.replace("maxConcurrentCalls: 40   # lines", "maxConcurrentCalls: 50   # lines")
@@ -295,7 +300,7 @@ def test_invalid_desired_state_makes_no_api_call(emu: Emulator, repo: Path) -> N
     assert result.exit_code == 1
     assert result.stderr == (
         "schedules/west/weekdays.yaml:15:3: error schema-range: callRate must be greater than 0, "
-        "not -1\n2 files checked: 1 error, 0 warnings\n"
+        "not -1\n2 schedule files checked: 1 error, 0 warnings\n"
         "error: the desired state does not validate; no API call was made\n"
     )
     assert emu.count() == 0
@@ -334,3 +339,47 @@ def test_plot_draws_a_png(emu: Emulator, repo: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr == "plotted rates.png\n"
     assert (repo / "rates.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_write_reports_turning_on_historical_answer_rates(emu: Emulator, repo: Path) -> None:
+    path = repo / "schedules/west/weekdays.yaml"
+    path.write_text(
+        WEST.replace("useHistoricalAnswerRates: true", "useHistoricalAnswerRates: false")
+    )
+    result = _run(emu, "optimize", "schedules/west", "--now", NOW, "--write")
+    assert result.exit_code == 0, result.output
+    assert "  /optimizationSettings/useHistoricalAnswerRates: false -> true" in (
+        result.stderr.splitlines()
+    )
+    assert "useHistoricalAnswerRates: true" in path.read_text(encoding="utf-8")
+
+
+MULTI = WEST.replace(
+    """    timeZone: America/Los_Angeles
+    enabled: true
+dialerSettings:""",
+    """    timeZone: America/Los_Angeles
+    enabled: true
+  - startTime: "08:00"
+    endTime: "21:00"
+    timeZone: Pacific/Honolulu
+    enabled: true
+dialerSettings:""",
+)
+
+
+def test_hours_no_one_dialed_do_not_block_advice_for_a_multi_zone_schedule(
+    emu: Emulator, repo: Path
+) -> None:
+    # Honolulu's window reaches 21:00-23:00 Los Angeles time, when the campaign never dials.
+    (repo / "schedules/west/weekdays.yaml").write_text(MULTI, encoding="utf-8")
+    result = _run(emu, "optimize", "schedules/west", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert "thin data" not in result.stdout
+    assert "  not dialed in the period (not counted): weekday 21:00, 22:00, 23:00; " in (
+        result.stdout
+    )
+    data = _json(_run(emu, "optimize", "schedules/west", "--now", NOW, "--format", "json"))
+    (west,) = data["schedules"]
+    assert {"day": "weekday", "hour": 22} in west["not_dialed"]
+    assert [r["value"] is not None for r in west["recommendations"]] == [True] * 3

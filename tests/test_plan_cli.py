@@ -287,3 +287,50 @@ def test_apply_then_plan_converges(emulator: Emulator, repo: Path, run: Run) -> 
     assert result.stdout.endswith(
         "Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged; 0 unmanaged.\n"
     )
+
+
+def test_an_unmanaged_schedule_is_drift_unless_its_campaign_ignores_it(
+    emulator: Emulator, repo: Path, run: Run
+) -> None:
+    write_schedule(repo, "c1", "Weekdays")
+    live_create(emulator, "c1", "Weekdays")
+    live_create(emulator, "c1", "Made by hand")
+    result = run("plan", "--detailed-exitcode")
+    assert result.exit_code == 2
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged; 1 unmanaged." in (
+        result.stdout
+    )
+    assert result.stderr.splitlines()[-1] == (
+        "drift: 1 unmanaged schedule(s), live but in no file, in c1: adopt them (`cxsched "
+        "import --campaign ID`), delete them (`plan --prune` where the campaign allows it), or "
+        "set `unmanaged: ignore` for the campaign in cxsched.yaml"
+    )
+    assert run("plan").exit_code == 0  # without the flag: 0, as ever
+    (repo / "cxsched.yaml").write_text(
+        "formatVersion: 1\ncampaigns:\n  c1:\n    unmanaged: ignore\n", "utf-8"
+    )
+    quiet = run("plan", "--detailed-exitcode")
+    assert quiet.exit_code == 0, quiet.output
+    assert "drift:" not in quiet.stderr
+    (repo / "cxsched.yaml").write_text(
+        "formatVersion: 1\ncampaigns:\n  c1:\n    unmanaged: maybe\n", "utf-8"
+    )
+    refused = run("validate")
+    assert refused.exit_code == 1 and "cxsched.yaml:4:" in refused.stdout
+
+
+def test_a_dry_run_plan_leaves_the_working_tree_clean(
+    emulator: Emulator, repo: Path, run: Run
+) -> None:
+    write_schedule(repo, "c1", "Weekdays")
+    assert run("plan").exit_code == 0
+    assert run("plan", "--format", "json").exit_code == 0
+    assert not (repo / "audit").exists()  # nothing recorded, nothing to commit
+    assert run("plan", "--audit-file", "elsewhere/trail.jsonl").exit_code == 0
+    assert not (repo / "audit").exists()
+    (recorded,) = [
+        json.loads(line) for line in (repo / "elsewhere" / "trail.jsonl").read_text().splitlines()
+    ]
+    assert (recorded["event"], recorded["action"]) == ("plan", "plan")
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    assert len((repo / "audit" / "trail.jsonl").read_text().splitlines()) == 1

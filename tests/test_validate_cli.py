@@ -58,7 +58,7 @@ def test_the_examples_validate_with_no_finding() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "")
-    assert done.stderr == "9 files checked: no problems found\n"
+    assert done.stderr == "8 schedule files and cxsched.yaml checked: no problems found\n"
 
 
 def test_the_examples_cover_three_campaigns_with_holidays() -> None:
@@ -88,7 +88,7 @@ def test_a_valid_tree_exits_0_with_a_summary(repo: Path) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (
         0,
         "",
-        "1 file checked: no problems found\n",
+        "1 schedule file checked: no problems found\n",
     )
 
 
@@ -150,7 +150,7 @@ def test_bad_input_is_one_clean_finding(
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert any(line.startswith(f"{FILE}:{where}: error {rule}: ") for line in lines), lines
-    assert re.fullmatch(r"1 file checked: \d+ errors?, 0 warnings\n", result.stderr)
+    assert re.fullmatch(r"1 schedule file checked: \d+ errors?, 0 warnings\n", result.stderr)
 
 
 def test_a_50_megabyte_file_is_refused_without_reading_it(repo: Path) -> None:
@@ -181,7 +181,7 @@ def test_every_error_of_every_file_in_one_run_sorted_by_file_and_line(repo: Path
         f"{FILE}:1:1: error schema-value: formatVersion must be 1, not 3\n"
         f"{FILE}:13:3: error schema-type: callRate must be a number, not the string 'fast'\n"
     )
-    assert result.stderr == "3 files checked: 3 errors, 0 warnings\n"
+    assert result.stderr == "3 schedule files checked: 3 errors, 0 warnings\n"
 
 
 _TWO = (
@@ -224,7 +224,7 @@ def test_text_format(repo: Path) -> None:
         f"{FILE}:11:5: warning blackout-outside-span: {_STALE_MESSAGE}\n"
         f"{FILE}:16:3: error call-rate-limit: {_RATE_MESSAGE}\n"
     )
-    assert result.stderr == "1 file checked: 1 error, 1 warning\n"
+    assert result.stderr == "1 schedule file checked: 1 error, 1 warning\n"
 
 
 def test_github_format(repo: Path) -> None:
@@ -242,7 +242,7 @@ def test_json_format(repo: Path) -> None:
     result = run("--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {
-        "formatVersion": 1,
+        "format_version": 1,
         "valid": False,
         "strict": False,
         "files": 1,
@@ -269,7 +269,7 @@ def test_json_format(repo: Path) -> None:
             },
         ],
     }
-    assert result.stdout.startswith('{\n  "formatVersion": 1,\n')
+    assert result.stdout.startswith('{\n  "format_version": 1,\n')
 
 
 def test_warnings_pass_unless_strict(repo: Path) -> None:
@@ -277,7 +277,7 @@ def test_warnings_pass_unless_strict(repo: Path) -> None:
     relaxed = run()
     assert relaxed.exit_code == 0
     assert relaxed.stdout.startswith(f"{FILE}:5:1: warning offset-mismatch: ")
-    assert relaxed.stderr == "1 file checked: 0 errors, 1 warning\n"
+    assert relaxed.stderr == "1 schedule file checked: 0 errors, 1 warning\n"
     strict = run("--strict", "--format", "json")
     assert strict.exit_code == 1
     assert json.loads(strict.stdout)["valid"] is False
@@ -288,7 +288,7 @@ def test_files_can_be_named_one_by_one(repo: Path) -> None:
     put(repo, BASE)
     put(repo, BASE.replace("Q1", "Q2"), "schedules/renewals-us/other.yml")
     result = run(FILE, "schedules/renewals-us/other.yml", FILE)
-    assert (result.exit_code, result.stderr) == (0, "2 files checked: no problems found\n")
+    assert (result.exit_code, result.stderr) == (0, "2 schedule files checked: no problems found\n")
 
 
 def test_a_missing_path_is_a_clear_error(repo: Path) -> None:
@@ -314,7 +314,7 @@ def test_errors_in_cxsched_yaml_are_findings_too(repo: Path) -> None:
         "cxsched.yaml:3:3: error schema-additional: unknown field 'maxCallRates' in tenant; "
         "did you mean 'maxCallRate'?\n"
     )
-    assert result.stderr == "2 files checked: 1 error, 0 warnings\n"
+    assert result.stderr == "1 schedule file and cxsched.yaml checked: 1 error, 0 warnings\n"
 
 
 def test_the_tenant_profile_of_the_config_is_applied(repo: Path) -> None:
@@ -345,8 +345,21 @@ def test_the_pre_commit_hook_runs_validate_on_schedule_files() -> None:
         "cxsched validate",
         "python",
     )
+    assert (hook["pass_filenames"], hook["require_serial"]) == (False, True)  # whole repo, once
     pattern = re.compile(hook["files"])
+    assert pattern.search("cxsched.yaml")
     assert pattern.search("schedules/renewals-us/q1-2027.yaml")
     assert pattern.search("schedules/renewals-us/q1-2027.yml")
     assert not pattern.search("docs/example.yaml")
     assert not pattern.search("schedules/README.md")
+
+
+def test_one_named_file_says_it_and_the_config_were_checked(repo: Path) -> None:
+    put(repo, BASE)
+    put(repo, "formatVersion: 1\n", "cxsched.yaml")
+    result = run(FILE)
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "1 schedule file and cxsched.yaml checked: no problems found\n",
+    )
+    assert json.loads(run(FILE, "--format", "json").stdout)["files"] == 2

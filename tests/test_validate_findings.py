@@ -30,7 +30,7 @@ def test_github_escapes_data_and_properties() -> None:
 def test_json() -> None:
     report = json.loads(render_findings([WARNING], "json", files=1, strict=True))
     assert report == {
-        "formatVersion": 1,
+        "format_version": 1,
         "valid": False,
         "strict": True,
         "files": 1,
@@ -58,6 +58,9 @@ def test_nothing_to_render() -> None:
 
 
 def test_summary_line() -> None:
-    assert summary_line([], files=1) == "1 file checked: no problems found"
-    assert summary_line([ERROR], files=2) == "2 files checked: 1 error, 0 warnings"
-    assert summary_line([ERROR, ERROR, WARNING], files=2) == "2 files checked: 2 errors, 1 warning"
+    assert summary_line([], files=1) == "1 schedule file checked: no problems found"
+    assert summary_line([ERROR], files=2) == "2 schedule files checked: 1 error, 0 warnings"
+    assert (
+        summary_line([ERROR, ERROR, WARNING], files=2)
+        == "2 schedule files checked: 2 errors, 1 warning"
+    )

@@ -45,7 +45,9 @@ __all__ = [
     "Skipped",
     "check_campaign_id",
     "declared_schedules",
+    "file_fields",
     "prepare_import",
+    "render_fields",
     "schedule_document",
     "schema_reference",
     "slugify",
@@ -191,7 +193,8 @@ def _ordered(key: str, value: Any) -> Any:
     return {k: value[k] for k in [*known, *sorted(set(value) - set(known))]}
 
 
-def _fields(live: LiveSchedule) -> dict[str, Any]:
+def file_fields(live: LiveSchedule) -> dict[str, Any]:
+    """The fields of a live schedule as a desired file writes them, in the format's order."""
     body = canonical(live.body)
     zone = _zone(body.get("timeZone"))
     for key in ("startTime", "endTime"):
@@ -229,17 +232,21 @@ def schedule_document(live: LiveSchedule, schema_ref: str) -> str:
         "formatVersion": FORMAT_VERSION,
         "campaignId": live.campaign_id,
         "scheduleId": live.schedule_id,
-        **_fields(live),
+        **file_fields(live),
     }
-    text = yaml.dump(
-        document,
+    return f"# yaml-language-server: $schema={schema_ref}\n{render_fields(document)}"
+
+
+def render_fields(fields: Mapping[str, Any]) -> str:
+    """YAML text of `fields` in the import format (block style, times quoted)."""
+    return yaml.dump(
+        dict(fields),
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
         width=100_000,
     )
-    return f"# yaml-language-server: $schema={schema_ref}\n{text}"
 
 
 def _unique_slugs(live: Iterable[LiveSchedule], taken: Iterable[str] = ()) -> dict[str, str]:

@@ -102,6 +102,10 @@ class ScheduleAPI(Protocol):
 
     def get_export(self, export_id: str) -> ExportStatus: ...
 
+    def download_export(self, status: ExportStatus, max_bytes: int) -> bytes:
+        """The file of a completed export (at most `max_bytes`)."""
+        ...
+
     def call_counts(self) -> CallCounts:
         """How many calls this client made so far, by endpoint and status."""
         ...

@@ -107,10 +107,14 @@ def one_go_plan(
     *,
     prune: bool,
     tenant: str,
+    on_campaign: Callable[[int, int, str], None] | None = None,
 ) -> Prepared:
-    """A fresh plan of `desired` against the live tenant, limits checked against it."""
+    """A fresh plan of `desired` against the live tenant, limits checked against it.
+
+    `on_campaign(number, total, campaign_id)` is called before each campaign is read.
+    """
     check_prune_scope(desired, repo, prune=prune)
-    live = read_live(api, {item.campaign_id for item in desired.schedules})
+    live = read_live(api, {item.campaign_id for item in desired.schedules}, on_campaign)
     limits = api.tenant_limits()
     check, _ = limits_check(desired, limits, "the tenant's live capacity")
     plan = make_plan(

@@ -16,8 +16,10 @@ sent again, so it is never duplicated.
 
 One action failing does not stop the others, except for failures every further call would
 repeat (credentials or scope refused, the audit trail refusing a record): the actions not yet
-started are then "skipped". Errors: `reconciler.errors.AuditError` escapes, before any call,
-when the plan record cannot be written.
+started are then "skipped". A `Stop` requested from outside (the command does so on SIGINT or
+SIGTERM) works the same way: the writes in flight finish, nothing new starts, the rest is
+"skipped", and an "interrupt" record in the trail names what was not started. Errors:
+`reconciler.errors.AuditError` escapes, before any call, when the plan record cannot be written.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.apply.outcome import OUTCOMES, ActionResult, ConflictRow, Outcome
 from reconciler.apply.writer import MAX_REPLANS, ActionWriter, Halted
-from reconciler.audit.records import plan_record
+from reconciler.audit.records import interrupt_record, plan_record
 from reconciler.audit.trail import AuditTrail, Check
 from reconciler.errors import AuditError
 from reconciler.model import DesiredSchedule
@@ -44,6 +46,7 @@ __all__ = [
     "ApplyResult",
     "ConflictRow",
     "Outcome",
+    "Stop",
     "apply_plan",
 ]
 
@@ -51,11 +54,30 @@ __all__ = [
 _PHASES: tuple[str, ...] = ("delete", "update", "create")
 
 
+class Stop:
+    """A request, from another thread or a signal handler, that an apply start nothing new."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = ""
+
+    def request(self, reason: str) -> None:
+        """Ask the apply to stop; the first reason given is kept."""
+        if not self._event.is_set():
+            self.reason = reason
+            self._event.set()
+
+    @property
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
-    """Every action's result, in plan order."""
+    """Every action's result, in plan order; `interrupted` names the stop reason, if any."""
 
     results: tuple[ActionResult, ...]
+    interrupted: str | None = None
 
     def counts(self) -> dict[Outcome, int]:
         outcomes = [result.outcome for result in self.results]
@@ -77,12 +99,14 @@ def apply_plan(
     checks: Sequence[Check] = (),
     workers: int = 4,
     on_result: Callable[[ActionResult], None] | None = None,
+    stop: Stop | None = None,
 ) -> ApplyResult:
     """Write every change of `plan`; see the module docstring for the rules.
 
     `desired` is the desired state the plan was made from (needed to re-plan in one-go mode);
     `checks` are the checks the caller ran before (validation, freshness), recorded with the
-    plan record and every intent record; `on_result` is called (in this thread) per change.
+    plan record and every intent record; `on_result` is called (in this thread) per change as
+    it completes; `stop`, once requested, starts nothing new (see the module docstring).
     """
     writer = ActionWriter(
         api,
@@ -94,8 +118,20 @@ def apply_plan(
         tenant=plan.tenant,
     )
     trail.append(_plan_record(plan, checks, replan))
-    run = _Run(writer, max(1, workers), on_result)
-    return ApplyResult(run.execute(plan.actions))
+    stop = stop or Stop()
+    run = _Run(writer, max(1, workers), on_result, stop)
+    results = run.execute(plan.actions)
+    if not stop.requested:
+        return ApplyResult(results)
+    not_started = [r.action for r in results if r.outcome == "skipped"]
+    trail.append(
+        interrupt_record(
+            reason=stop.reason,
+            counts={str(k): v for k, v in ApplyResult(results).counts().items()},
+            not_started=[f"{a.campaign_id}/{a.name}" for a in not_started],
+        )
+    )
+    return ApplyResult(results, interrupted=stop.reason)
 
 
 def _plan_record(plan: Plan, checks: Sequence[Check], replan: bool) -> dict[str, object]:
@@ -120,12 +156,14 @@ class _Run:
         writer: ActionWriter,
         workers: int,
         on_result: Callable[[ActionResult], None] | None,
+        stop: Stop,
     ) -> None:
         self._writer = writer
         self._workers = workers
         self._on_result = on_result
         self._halted = threading.Event()
         self._reason = ""
+        self._stop = stop
 
     def execute(self, actions: Sequence[Action]) -> tuple[ActionResult, ...]:
         results: dict[int, ActionResult] = {
@@ -159,6 +197,8 @@ class _Run:
         return done
 
     def _one(self, action: Action) -> ActionResult:
+        if self._stop.requested:
+            return ActionResult(action, "skipped", error=f"not started: {self._stop.reason}")
         if self._halted.is_set():
             return ActionResult(action, "skipped", error=f"not attempted: {self._reason}")
         try:

@@ -12,7 +12,14 @@ from typing import Any, Literal
 
 from reconciler.audit.trail import Check
 
-__all__ = ["ActionEvent", "CommandEvent", "action_record", "command_record", "plan_record"]
+__all__ = [
+    "ActionEvent",
+    "CommandEvent",
+    "action_record",
+    "command_record",
+    "interrupt_record",
+    "plan_record",
+]
 
 #: Events about one planned action: a write's intent or outcome, a re-read after a stale
 #: version, a re-plan, a look-up by name after a lost answer.
@@ -79,3 +86,21 @@ def action_record(
 def command_record(event: CommandEvent, action: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The one record of an analytics command's run (`action` names its variant)."""
     return {"event": event, "action": action, **fields}
+
+
+def interrupt_record(
+    *, reason: str, counts: Mapping[str, int], not_started: Sequence[str]
+) -> dict[str, Any]:
+    """The "interrupt" record: an apply stopped early (`reason`, e.g. "SIGTERM received").
+
+    Writes in flight when it stopped have their own outcome records; `not_started` lists the
+    changes (campaign/name) that were never attempted, `counts` the outcomes of them all.
+    """
+    return {
+        "event": "interrupt",
+        "action": "apply",
+        "result": "interrupted",
+        "error": reason,
+        "counts": dict(counts),
+        "not_started": list(not_started),
+    }

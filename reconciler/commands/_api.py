@@ -4,6 +4,7 @@
 (the REST contract) or `build_skill_client` (the Admin API, `profile: admin` in cxsched.yaml)
 untouched, and each ignores the other's. Flags win over the environment (`CXONE_*`), which
 wins over the `.env` file; see `reconciler.cxone.settings` and `reconciler.admin.settings`.
+`.env` in the current folder is read when present; a file named with `--env-file` must exist.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import click
 
 from reconciler.cxone import CxoneClient, Settings
+from reconciler.cxone.errors import SettingsError
 
 if TYPE_CHECKING:
     from reconciler.admin import AdminClient
@@ -69,9 +71,9 @@ _OPTIONS = (
     click.option(
         "--env-file",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=Path(".env"),
-        show_default=True,
-        help="File of CXONE_* settings, read when present (below flags and environment).",
+        default=None,
+        help="File of CXONE_* settings (below flags and environment); it must exist "
+        "[default: .env, read when present].",
     ),
     click.option(
         "--rps",
@@ -132,7 +134,7 @@ def build_client(
     base_url: str | None = None,
     client_id: str | None = None,
     client_secret: str | None = None,
-    env_file: Path | None = Path(".env"),
+    env_file: Path | None = None,
     rps: float | None = None,
     timeout: float | None = None,
     call_deadline: float | None = None,
@@ -142,15 +144,21 @@ def build_client(
 ) -> CxoneClient:
     """A client from the flags of `api_options`; raises SettingsError (exit 1) when unusable.
 
+    `env_file` None means `.env` when present; a file named explicitly must exist.
     `profile_rps` is the request budget of the repository's tenant profile, used when neither a
     flag nor the environment sets one.
     """
+    if env_file is not None and not env_file.exists():
+        raise SettingsError(
+            f"env file {env_file} not found (--env-file); check the path, or leave the flag "
+            "out to read .env when present"
+        )
     settings = Settings.resolve(
         subdomain=subdomain,
         base_url=base_url,
         client_id=client_id,
         client_secret=client_secret,
-        env_file=env_file,
+        env_file=Path(".env") if env_file is None else env_file,
         rps=rps,
         read_timeout=timeout,
         call_deadline=call_deadline,

@@ -9,39 +9,43 @@ the plan is made and shown first; on a terminal you confirm it, in CI `--auto-ap
 without either apply refuses before any call (the checks are `reconciler.apply.preflight`'s).
 Conflicts of a one-go apply are re-planned per schedule (see `reconciler.apply.run`).
 
+Output: when stdout is not a terminal (CI logs, pipes) one line per change as it completes;
+on a terminal a progress bar on stderr, then the lines; with `--json` one JSON event per line
+(docs/json-output.md). On SIGINT or SIGTERM the writes in flight finish, nothing new starts,
+the trail records the interruption and the report says what was and was not applied and what
+to run next; a second signal stops at once (a write in flight then keeps an intent record
+without an outcome: its result is unknown until the next plan).
+
 Exit codes: 0 everything applied (or nothing to do), 1 invalid input, a refused plan, or any
-action that failed or conflicted.
+action that failed or conflicted, 130 interrupted (SIGINT, also at the approval prompt), 143
+terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 
-from reconciler.api.protocol import CallCounts, ScheduleAPI
+from reconciler.api.protocol import ScheduleAPI
 from reconciler.apply.preflight import Prepared, approval_check, one_go_plan, saved_plan
-from reconciler.apply.report import render_results, render_summary
-from reconciler.apply.run import ActionResult, ApplyResult, apply_plan
+from reconciler.apply.run import ApplyResult, Stop, apply_plan
 from reconciler.audit.trail import AuditTrail, run_context, trail_path
 from reconciler.commands._api import api_options, build_client, tenant_name
+from reconciler.commands._apply_output import Output, output_for
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
+from reconciler.commands._progress import progress
+from reconciler.commands._signals import graceful
 from reconciler.config import load_repo_config
 from reconciler.errors import InputError
 from reconciler.plan.build import Plan
-from reconciler.plan.render import render_plan
-from reconciler.plan.render.calls import render_call_counts
 
 __all__ = ["command"]
-
-#: Changes from which a progress bar is shown (on a terminal only).
-_PROGRESS_FROM = 20
 
 
 @click.command("apply")
@@ -66,6 +70,12 @@ _PROGRESS_FROM = 20
     show_default=True,
     help="Writes in flight at once (the request rate is paced either way).",
 )
+@click.option(
+    "--json",
+    "json_events",
+    is_flag=True,
+    help="Print one JSON event per line (docs/json-output.md), for tools; never asks.",
+)
 @config_option
 @api_options
 @click.pass_context
@@ -78,6 +88,7 @@ def command(
     prune: bool,
     audit_file: Path | None,
     workers: int,
+    json_events: bool,
     config: Path | None,
     **api: Any,
 ) -> None:
@@ -97,12 +108,14 @@ def command(
         raise click.UsageError("--prune is decided when a plan is made: use `plan --prune --out`")
     paths = targets or DEFAULT_PATHS
     desired = None if saved else load_valid_desired(paths, repo)
-    if not saved and not auto_approve and not _interactive():
+    if not saved and not auto_approve and (json_events or not _interactive()):
+        where = "with --json" if json_events else "and this is not a terminal"
         raise InputError(
-            "apply without a saved plan needs confirmation, and this is not a terminal: "
+            f"apply without a saved plan needs confirmation, {where}: "
             "pass --auto-approve (CI), or save a plan with `cxsched plan --out plan.json` "
             "and apply that file"
         )
+    out = output_for(json_events=json_events)
     trail = AuditTrail(trail_path(repo, audit_file), run_context(_command_line(targets, prune)))
     with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
         tenant = tenant_name(client)
@@ -111,15 +124,25 @@ def command(
             prepared = saved_plan(targets[0], load, repo, tenant=tenant)
         else:
             assert desired is not None
-            prepared = one_go_plan(client, desired, repo, paths, prune=prune, tenant=tenant)
-            if not _approved(prepared.plan, auto_approve):
+            with progress("Reading the tenant") as show:
+                prepared = one_go_plan(
+                    client,
+                    desired,
+                    repo,
+                    paths,
+                    prune=prune,
+                    tenant=tenant,
+                    on_campaign=lambda n, total, c: show(f"campaign {n}/{total}: {c}"),
+                )
+            if not _approved(out, prepared.plan, auto_approve):
                 click.echo("Apply cancelled: nothing was changed.")
                 ctx.exit(1)
             prepared = prepared._replace(checks=(*prepared.checks, approval_check(auto_approve)))
-        result = _apply(client, prepared, trail, replan=not saved, workers=workers)
+        out.start(prepared.plan, saved=saved)
+        result, code = _apply(client, prepared, trail, out, replan=not saved, workers=workers)
         calls = client.call_counts()
-    _report(result, calls)
-    ctx.exit(0 if result.ok else 1)
+    out.finish(result, calls, out.next_step(targets, saved=saved, auto_approve=auto_approve))
+    ctx.exit(code if code is not None else 0 if result.ok else 1)
 
 
 def _command_line(targets: Sequence[Path], prune: bool) -> str:
@@ -131,21 +154,45 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _approved(plan: Plan, auto_approve: bool) -> bool:
-    click.echo(render_plan(plan, "text", color=sys.stdout.isatty()), nl=False)
+def _approved(out: Output, plan: Plan, auto_approve: bool) -> bool:
+    out.show_plan(plan)
     if not plan.has_changes or auto_approve:
         return True
-    return click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
+    return _confirm(f"Apply these {len(plan.changes)} change(s)? [y/N]: ")
 
 
-# -- apply and report ------------------------------------------------------------------------
+def _confirm(prompt: str) -> bool:
+    """Ask yes or no; end of input is no. Ctrl-C propagates (exit 130), unlike click.confirm."""
+    while True:
+        click.echo(prompt, nl=False)
+        try:
+            answer = input("").strip().lower()
+        except EOFError:
+            click.echo()
+            return False
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        click.echo("Error: invalid input", err=True)
+
+
+# -- apply ---------------------------------------------------------------------------------
 
 
 def _apply(
-    api: ScheduleAPI, prepared: Prepared, trail: AuditTrail, *, replan: bool, workers: int
-) -> ApplyResult:
-    with _progress(len(prepared.plan.changes)) as advance:
-        return apply_plan(
+    api: ScheduleAPI,
+    prepared: Prepared,
+    trail: AuditTrail,
+    out: Output,
+    *,
+    replan: bool,
+    workers: int,
+) -> tuple[ApplyResult, int | None]:
+    """Apply, stopping gracefully on the first SIGINT/SIGTERM; the exit code that implies."""
+    stop = Stop()
+    with graceful(stop.request) as caught, out.progress(len(prepared.plan.changes)) as advance:
+        result = apply_plan(
             api,
             prepared.plan,
             trail,
@@ -154,21 +201,6 @@ def _apply(
             checks=prepared.checks,
             workers=workers,
             on_result=advance,
+            stop=stop,
         )
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[ActionResult], None] | None]:
-    if total < _PROGRESS_FROM or not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
-        yield lambda _result: bar.update(1)
-
-
-def _report(result: ApplyResult, calls: CallCounts) -> None:
-    lines = render_results(result)
-    if lines:
-        click.echo(lines)
-    click.echo(render_summary(result))
-    click.echo(render_call_counts(calls), err=True)
+    return result, caught.exit_code

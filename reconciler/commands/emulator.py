@@ -1,8 +1,9 @@
 """`cxsched emulator serve`: run the local CXone emulator in the foreground.
 
 It prints its base URL and a demo client id and secret once at start-up (the only place a
-secret is ever printed: it is a throw-away credential of a local emulator), then serves until
-SIGINT or SIGTERM and exits 0.
+secret is ever printed: it is a throw-away credential of a local emulator), then the campaigns
+it has and where they came from (the subfolders of `--seed PATH`, default `./schedules` when
+present; `--empty` seeds none), then serves until SIGINT or SIGTERM and exits 0.
 """
 
 from __future__ import annotations
@@ -72,15 +73,25 @@ def command() -> None:
     help="JSON file keeping the tenant's state across restarts (default: in memory).",
 )
 @click.option(
+    "--seed",
     "--seed-dir",
+    "seed_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder whose subfolders name the campaigns (default: ./schedules if present).",
 )
+@click.option("--empty", is_flag=True, help="Seed no campaign from a folder (an empty tenant).")
 @click.option("--campaign", "campaigns", multiple=True, help="Another campaign id (repeatable).")
 @click.option("--rps", type=click.FloatRange(min=0, min_open=True), help="Rate limit, req/s.")
 @click.option("--latency-ms", type=click.FloatRange(min=0), default=0, help="Added latency.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Fault share.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of faults/history.")
+@click.option(
+    "--random-seed",
+    "seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the synthetic history and of injected faults.",
+)
 @click.option("--token-ttl", type=click.FloatRange(min=1), default=3600.0, help="Token life, s.")
 @click.option("--client-id", default="cxsched-demo", show_default=True, help="OAuth client id.")
 @click.option("--client-secret", help="OAuth client secret (default: a new one per start).")
@@ -97,6 +108,7 @@ def serve(
     allow_remote: bool,
     state_file: Path | None,
     seed_dir: Path | None,
+    empty: bool,
     campaigns: tuple[str, ...],
     rps: float | None,
     latency_ms: float,
@@ -128,7 +140,9 @@ def serve(
             editor_interval=editor_interval,
         )
         return
-    if seed_dir is None and _DEFAULT_SEED_DIR.is_dir():
+    if empty and seed_dir is not None:
+        raise InputError("--empty and --seed contradict each other; pass one of them")
+    if seed_dir is None and not empty and _DEFAULT_SEED_DIR.is_dir():
         seed_dir = _DEFAULT_SEED_DIR
     emulator = Emulator(
         seed_dir=seed_dir,
@@ -149,6 +163,7 @@ def serve(
         click.echo(f"cxsched emulator listening on {emulator.base_url}")
         click.echo(f"demo client id: {emulator.client_id}")
         click.echo(f"demo client secret: {emulator.client_secret}")
+        click.echo(_seeded(emulator.campaign_ids(), seed_dir))
         while not stop.wait(0.5):
             pass
     click.echo("cxsched emulator stopped")
@@ -183,3 +198,19 @@ def _serve_admin(
         while not stop.wait(0.5):
             pass
     click.echo("cxsched emulator stopped")
+
+
+def _seeded(campaigns: list[str], seed_dir: Path | None) -> str:
+    """What the tenant starts with, and how to choose otherwise."""
+    if not campaigns:
+        return (
+            "campaigns: none (an empty tenant; --seed PATH seeds the campaigns of a "
+            "schedules folder, --campaign ID adds one)"
+        )
+    source = (
+        f"seeded from the subfolders of {seed_dir}; --seed PATH for another folder, "
+        "--empty for none"
+        if seed_dir is not None
+        else "--seed PATH seeds the campaigns of a schedules folder"
+    )
+    return f"campaigns: {', '.join(campaigns)} ({source})"

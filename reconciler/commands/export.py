@@ -2,7 +2,9 @@
 
 Without `--local`: start the interaction export of each campaign (`--campaign`, repeatable;
 default the campaigns of the desired files), poll it with backoff until it completes, fails or
-`--timeout` seconds pass, and print its id, status and row count. With `--local`: write schedule
+`--timeout` seconds pass, and print its id, status and row count; with `--out FILE` (one
+campaign) download the finished file there (atomically). `cxsched export status ID [--out FILE]`
+polls an export started earlier the same way. With `--local`: write schedule
 metadata rows as csv or json from the desired files (`--source desired`, no API call) or from
 the live tenant (`--source live`), to `--out` (atomically) or stdout. One audit record says
 what was exported.
@@ -12,14 +14,22 @@ Exit codes: 0 success, 1 invalid input, API failure, a failed export or a timeou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import click
 
 from reconciler.adopt.yamledit import atomic_write
-from reconciler.analytics.export import ExportError, run_export
+from reconciler.analytics.export import (
+    MAX_DOWNLOAD_BYTES,
+    ExportError,
+    ExportOutcome,
+    run_export,
+    wait_export,
+)
 from reconciler.analytics.metadata import (
     Format,
     ScheduleRow,
@@ -27,13 +37,16 @@ from reconciler.analytics.metadata import (
     row_from_desired,
     row_from_live,
 )
+from reconciler.api.protocol import ExportStatus, ScheduleAPI
 from reconciler.audit.records import command_record
 from reconciler.commands._analytics import append_audit
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
+from reconciler.commands._progress import progress
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import InputError
+from reconciler.util.atomic import write_atomic
 
 __all__ = ["command"]
 
@@ -59,7 +72,11 @@ _DEFAULT_TIMEOUT = 60.0
     show_default=True,
     help="Rows of --local from the files (offline) or the live tenant.",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File for --local.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File for the finished export's download (one campaign), or for --local rows.",
+)
 @config_option
 @api_options
 def command(
@@ -73,25 +90,33 @@ def command(
     config: Path | None,
     **api: Any,
 ) -> None:
-    """Export interactions of a campaign, or schedule metadata with --local."""
+    """Export interactions of a campaign (or poll one: `export status ID`), or schedule
+    metadata with --local."""
     repo = load_repo_config(config)
     if local:
         _local(_Request(repo, paths, campaigns, api), cast(Format, fmt), source, out)
         return
-    if out is not None:
-        raise InputError("--out needs --local: the interaction export stays on the tenant")
     timeout = api.pop("timeout") or _DEFAULT_TIMEOUT
+    if paths[:1] == (Path("status"),) and not Path("status").exists():
+        _status(repo, paths[1:], out, timeout, api)
+        return
     targets = campaigns or _campaigns(paths, repo)
+    if out is not None and len(targets) != 1:
+        raise InputError("--out saves one export's file: pass exactly one --campaign")
     done: list[dict[str, Any]] = []
     try:
         with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
             for campaign_id in targets:
-                outcome = run_export(client, campaign_id, timeout=timeout)
+                with progress(f"Export of {campaign_id}") as show:
+                    outcome = run_export(
+                        client, campaign_id, timeout=timeout, on_poll=_shown_by(show)
+                    )
                 s = outcome.status
                 click.echo(f"{campaign_id}\t{s.export_id}\t{s.status}\t{s.row_count} rows")
+                _deliver(client, s, out)
                 done.append(
                     {"campaign": campaign_id, "export_id": s.export_id, "status": s.status}
-                    | {"row_count": s.row_count}
+                    | {"row_count": s.row_count, "out": None if out is None else out.as_posix()}
                 )
     except ExportError as exc:
         s = exc.status
@@ -100,6 +125,58 @@ def command(
     finally:
         record = command_record("export", "export", {"exports": done})
         append_audit(repo, ["export", *targets], record)
+
+
+def _status(
+    repo: RepoConfig, ids: tuple[Path, ...], out: Path | None, timeout: float, api: dict[str, Any]
+) -> None:
+    """`export status ID`: poll an export started earlier until it ends; download with --out."""
+    if len(ids) != 1:
+        raise InputError("usage: cxsched export status EXPORT-ID [--out FILE]")
+    export_id = ids[0].as_posix()
+    record: dict[str, Any] = {"export_id": export_id}
+    try:
+        with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+            with progress(f"Export {export_id}") as show:
+                outcome: ExportOutcome = wait_export(
+                    client,
+                    ExportStatus(export_id, "queued"),
+                    timeout=timeout,
+                    on_poll=_shown_by(show),
+                )
+            s = outcome.status
+            click.echo(f"{s.export_id}\t{s.status}\t{s.row_count} rows")
+            _deliver(client, s, out)
+            record |= {"status": s.status, "row_count": s.row_count}
+    except ExportError as exc:
+        record |= {"status": exc.status.status, "error": str(exc)}
+        raise
+    finally:
+        event = {"event": "export", "action": "export-status", "exports": [record]}
+        append_audit(repo, ["export", "status", export_id], event)
+
+
+def _shown_by(show: Callable[[str], None]) -> Callable[[ExportStatus, int], None]:
+    return lambda status, polls: show(f"{status.status} ({polls} poll(s))")
+
+
+def _deliver(client: ScheduleAPI, status: ExportStatus, out: Path | None) -> None:
+    """Save the finished file to `out`, or say where it is and how to save it."""
+    if out is None:
+        if status.download_url:
+            shown = urlsplit(status.download_url)._replace(query="", fragment="").geturl()
+            click.echo(f"download: {shown} (pass --out FILE to save it)", err=True)
+        return
+    data = client.download_export(status, MAX_DOWNLOAD_BYTES)
+    _write_bytes(out, data)
+    click.echo(f"wrote {len(data)} bytes ({status.row_count} rows) to {out.as_posix()}", err=True)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _campaigns(paths: tuple[Path, ...], repo: RepoConfig) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""`cxsched import --campaign ID [--out DIR]`: adopt a campaign's live schedules as files.
+"""`cxsched import --campaign ID [--out DIR]`: adopt a campaign's live schedules as files;
+`cxsched import --update [--campaign ID]`: adopt live changes into the declared files.
 
 Every live schedule of the campaign becomes a YAML file in the repository's format with its
 pinned `scheduleId` (default folder `schedules/<ID>/`). A schedule that a file of that folder
@@ -8,12 +9,19 @@ overwritten unless `--force`; when one would be, nothing is written. The summary
 was written, updated and skipped. The files validate, and a plan made right after shows no
 changes.
 
-Exit codes: 0 imported (or nothing to import), 1 refused overwrite, bad campaign id or an API
-failure.
+With `--update` the declared files of `schedules/` (of campaign ID only, if given) whose
+schedule differs on the tenant are rewritten with the live values of exactly the fields that
+differ, keeping comments and layout (`reconciler.adopt.refresh`), so a deliberate change made in
+the admin UI can be adopted by pull request. The rewritten files must validate, else nothing
+is written; a plan made right after shows no changes for them.
+
+Exit codes: 0 imported or updated (or nothing to do), 1 refused overwrite, bad campaign id,
+invalid files or an API failure.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +34,17 @@ from reconciler.adopt.importer import (
     schema_reference,
     write_import,
 )
+from reconciler.adopt.refresh import refresh_plan, write_refreshed
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
-from reconciler.config import load_repo_config
+from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
+from reconciler.config import RepoConfig, load_repo_config
+from reconciler.errors import InputError
+from reconciler.plan.build import read_live
+from reconciler.plan.identity import source_path
 from reconciler.plan.render import render_call_counts
+from reconciler.util.hashing import canonical_json
+from reconciler.validate.desired import load_desired
 
 __all__ = ["command"]
 
@@ -43,7 +58,12 @@ def _shown(path: Path) -> str:
 
 
 @click.command("import")
-@click.option("--campaign", "campaign_id", metavar="ID", help="The campaign to import.")
+@click.option(
+    "--campaign",
+    "campaign_id",
+    metavar="ID",
+    help="The campaign to import (with --update: only this campaign).",
+)
 @click.option(
     "--skill",
     "skill_id",
@@ -63,13 +83,21 @@ def _shown(path: Path) -> str:
     help="Overwrite files that already exist, and rewrite in place the files of schedules "
     "already declared (else skipped).",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite the declared files of schedules/ from live values (keeping comments), to "
+    "adopt changes made on the tenant (with --campaign: only that campaign).",
+)
 @config_option
 @api_options
 def command(
+    *,
     campaign_id: str | None,
     skill_id: str | None,
     out_dir: Path | None,
     force: bool,
+    update: bool,
     config: Path | None,
     **api: Any,
 ) -> None:
@@ -78,6 +106,11 @@ def command(
     With `--skill ID` (admin profile), write the skill's live dialing settings as one file.
     """
     repo = load_repo_config(config)
+    if update:
+        if out_dir is not None or force or skill_id is not None:
+            raise InputError("--update rewrites the declared files in place: drop --out/--force")
+        _update(repo, campaign_id, api)
+        return
     if (campaign_id is None) == (skill_id is None):
         raise click.UsageError("give exactly one of --campaign ID and --skill ID")
     if skill_id is not None:
@@ -124,3 +157,42 @@ def command(
             err=True,
         )
     click.echo(render_call_counts(calls), err=True)
+
+
+def _update(repo: RepoConfig, campaign_id: str | None, api: dict[str, Any]) -> None:
+    desired = load_valid_desired(DEFAULT_PATHS, repo)
+    if campaign_id is not None:
+        check_campaign_id(campaign_id)
+        kept = tuple(s for s in desired.schedules if s.campaign_id == campaign_id)
+        if not kept:
+            raise InputError(f"no declared schedule of campaign {campaign_id} under schedules/")
+        desired = replace(desired, schedules=kept)
+    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+        live = read_live(client, {s.campaign_id for s in desired.schedules})
+        calls = client.call_counts()
+    refresh = refresh_plan(desired, live, repo)
+    write_refreshed(refresh.files, lambda: _still_valid(repo))
+    for item in refresh.files:
+        click.echo(f"updated {source_path(item.path)}  ({item.campaign_id}/{item.name})")
+        for pointer, was, now in item.changes:
+            click.echo(f"  {pointer}: {_value(was)} -> {_value(now)}")
+    for name in refresh.not_live:
+        click.echo(f"not on the tenant, left as is: {name}")
+    click.echo(
+        f"Updated {len(refresh.files)} file(s) from live values."
+        if refresh.files
+        else "No declared file differs from the tenant: nothing to update."
+    )
+    click.echo(render_call_counts(calls), err=True)
+
+
+def _still_valid(repo: RepoConfig) -> None:
+    if load_desired(DEFAULT_PATHS, repo).has_errors():
+        raise InputError(
+            "the files rewritten from live values would not validate (run `cxsched validate` "
+            "on a copy to see why); nothing was written"
+        )
+
+
+def _value(value: Any) -> str:
+    return "(absent)" if value is None else canonical_json(value)

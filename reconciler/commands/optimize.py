@@ -18,15 +18,18 @@ from typing import Any, cast
 
 import click
 
-from reconciler.analytics.optimize.advise import OptimizeReport, optimize, write_advice
+from reconciler.analytics.optimize.advise import OptimizeReport, edits, optimize, write_advice
 from reconciler.analytics.optimize.render import RENDERERS, Format, display_path
 from reconciler.audit.records import command_record
 from reconciler.commands._analytics import append_audit, parse_now
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import load_valid_desired
+from reconciler.commands._progress import progress
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
+from reconciler.plan.normalise import resolve_pointer
+from reconciler.util.hashing import canonical_json
 from reconciler.validate.desired import load_desired
 
 __all__ = ["command"]
@@ -103,8 +106,18 @@ def command(
         )
         return
     desired = load_valid_desired(paths, repo)
-    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
-        report = optimize(client, desired.schedules, now=now, days=days, min_attempts=min_attempts)
+    with (
+        build_client(**api, profile_rps=repo.tenant.requests_per_second) as client,
+        progress("Reading analytics") as show,
+    ):
+        report = optimize(
+            client,
+            desired.schedules,
+            now=now,
+            days=days,
+            min_attempts=min_attempts,
+            on_campaign=lambda n, total, c: show(f"campaign {n}/{total}: {c}"),
+        )
     click.echo(RENDERERS[cast(Format, fmt)](report), nl=False)
     if plot is not None:
         from reconciler.analytics.optimize.plot import plot_advice
@@ -125,6 +138,9 @@ def _write_and_audit(
             if write_advice(advice, lambda path: _validate(path, repo)) is not None:
                 written.append(display_path(advice.schedule.path))
                 click.echo(f"wrote {display_path(advice.schedule.path)}", err=True)
+                for pointer, value in sorted(edits(advice).items()):
+                    was = resolve_pointer(advice.schedule.body, pointer)
+                    click.echo(f"  {pointer}: {_shown(was)} -> {_shown(value)}", err=True)
         record["status"] = "ok"
     except CxschedError as exc:
         record.update(status="error", error=str(exc))
@@ -132,6 +148,10 @@ def _write_and_audit(
     finally:
         record["written"] = written
         append_audit(repo, words + (["--write"] if write else []), record)
+
+
+def _shown(value: Any) -> str:
+    return "(absent)" if value is None else canonical_json(value)
 
 
 def _validate(path: Path, repo: RepoConfig) -> None:

@@ -6,13 +6,17 @@ dialer capacity, one list per campaign page), the dialer limits are checked agai
 capacity, and the plan is rendered as text, markdown (a PR comment) or JSON. `--out` saves it
 for `cxsched apply FILE`. The calls made are listed on stderr.
 
-Exit codes: 0 success (with `--detailed-exitcode`: no changes), 2 changes pending (only with
-`--detailed-exitcode`), 1 invalid desired state, limits exceeded or an API failure.
+A plan is recorded in the audit trail only when it is saved (`--out`) or a trail is named
+(`--audit-file`): a dry run on a laptop leaves the working tree clean.
+
+Exit codes: 0 success (with `--detailed-exitcode`: no changes), 2 changes pending or drift
+(only with `--detailed-exitcode`: a change to apply, or an unmanaged schedule, live but in no
+file, of a campaign whose `unmanaged` setting in cxsched.yaml is not `ignore`), 1 invalid
+desired state, limits exceeded or an API failure.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -25,10 +29,12 @@ from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client, tenant_name
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
-from reconciler.config import RepoConfig, load_repo_config
+from reconciler.commands._output import use_color
+from reconciler.commands._progress import progress
+from reconciler.config import load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.plan.build import Plan, make_plan, read_live
+from reconciler.plan.build import Plan, Unmanaged, make_plan, read_live
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
 from reconciler.plan.planfile import plan_hash, save_plan
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
@@ -65,6 +71,12 @@ __all__ = ["command"]
     metavar="URL",
     help="Where the full plan can be found (a CI artifact); markdown links to it.",
 )
+@click.option(
+    "--audit-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the plan in this audit trail. Without it a plan is recorded only with --out "
+    "(in audit_path of cxsched.yaml, else audit/trail.jsonl).",
+)
 @config_option
 @api_options
 @click.pass_context
@@ -78,6 +90,7 @@ def command(
     detailed_exitcode: bool,
     prune: bool,
     plan_link: str | None,
+    audit_file: Path | None,
     config: Path | None,
     **api: Any,
 ) -> None:
@@ -116,16 +129,31 @@ def command(
     text = render_plan(
         plan,
         cast(PlanFormat, fmt),
-        color=fmt == "text" and sys.stdout.isatty(),
+        color=fmt == "text" and use_color(),
         plan_link=plan_link,
         plan_file=out.as_posix() if out else None,
     )
     if out is not None:
         save_plan(plan, out)
-    _audit(repo, plan, (validated_check(desired), limit_check), targets, prune)
+    if out is not None or audit_file is not None:
+        checks = (validated_check(desired), limit_check)
+        _audit(trail_path(repo, audit_file), plan, checks, targets, prune)
     click.echo(text, nl=False)
     _echo_calls(calls)
-    ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
+    drift = [u for u in plan.unmanaged if repo.unmanaged_is_drift(u.campaign_id)]
+    if detailed_exitcode and drift:
+        click.echo(_drift_note(drift), err=True)
+    ctx.exit(2 if detailed_exitcode and (plan.has_changes or drift) else 0)
+
+
+def _drift_note(drift: Sequence[Unmanaged]) -> str:
+    campaigns = sorted({u.campaign_id for u in drift})
+    return (
+        f"drift: {len(drift)} unmanaged schedule(s), live but in no file, in "
+        f"{', '.join(campaigns)}: adopt them (`cxsched import --campaign ID`), delete them "
+        "(`plan --prune` where the campaign allows it), or set `unmanaged: ignore` for the "
+        "campaign in cxsched.yaml"
+    )
 
 
 def _read_tenant(
@@ -141,7 +169,12 @@ def _read_tenant(
             "dialer limits exceed the tenant's live capacity; nothing was planned"
         ) from exc
     echo_findings(findings, len(desired.files))
-    live = read_live(client, {item.campaign_id for item in desired.schedules})
+    with progress("Reading the tenant") as show:
+        live = read_live(
+            client,
+            {item.campaign_id for item in desired.schedules},
+            lambda number, total, campaign: show(f"campaign {number}/{total}: {campaign}"),
+        )
     return limits, check, live
 
 
@@ -150,10 +183,10 @@ def _echo_calls(counts: CallCounts) -> None:
 
 
 def _audit(
-    repo: RepoConfig, plan: Plan, checks: Sequence[Check], targets: Sequence[Path], prune: bool
+    path: Path, plan: Plan, checks: Sequence[Check], targets: Sequence[Path], prune: bool
 ) -> None:
     words = ["plan", *(t.as_posix() for t in targets), *(["--prune"] if prune else [])]
-    trail = AuditTrail(trail_path(repo), run_context(" ".join(words)))
+    trail = AuditTrail(path, run_context(" ".join(words)))
     record = plan_record(
         action="plan",
         plan_hash=plan_hash(plan),

@@ -15,7 +15,7 @@ import click
 
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS
-from reconciler.config import ConfigError, RepoConfig, load_repo_config
+from reconciler.config import CONFIG_FILENAME, ConfigError, RepoConfig, load_repo_config
 from reconciler.model import Finding
 from reconciler.validate.desired import load_desired
 from reconciler.validate.report import OutputFormat, render_findings, summary_line
@@ -64,11 +64,12 @@ def command(
     if fix and _fix(desired.findings, repo):
         desired = load_desired(paths or DEFAULT_PATHS, repo)
     findings = sorted((*config_findings, *desired.findings), key=Finding.sort_key)
-    files = len(desired.files) + (1 if repo.source or config_findings else 0)
+    checked_config = _config_name(config, repo) if repo.source or config_findings else None
+    files = len(desired.files) + (1 if checked_config else 0)
     click.echo(render_findings(findings, fmt, files=files, strict=strict), nl=False)
     if desired.undeclared:
         click.echo(_undeclared_note(len(desired.undeclared)), err=True)
-    click.echo(summary_line(findings, files=files), err=True)
+    click.echo(summary_line(findings, files=len(desired.files), config=checked_config), err=True)
     failed = any(strict or finding.severity == "error" for finding in findings)
     ctx.exit(1 if failed else 0)
 
@@ -91,6 +92,13 @@ def _fix(findings: tuple[Finding, ...], repo: RepoConfig) -> bool:
         for line in describe(item):
             click.echo(line, err=True)
     return any(item.fix.blackouts for item in fixed)
+
+
+def _config_name(path: Path | None, repo: RepoConfig) -> str:
+    """The config file as the user knows it: its name, or the path given with --config."""
+    if path is not None:
+        return path.as_posix()
+    return repo.source.name if repo.source is not None else CONFIG_FILENAME
 
 
 def _config(path: Path | None) -> tuple[RepoConfig, tuple[Finding, ...]]:

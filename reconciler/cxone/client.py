@@ -22,6 +22,7 @@ from dataclasses import replace
 from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from reconciler.api.protocol import (
     AnalyticsBucket,
@@ -172,6 +173,19 @@ class CxoneClient:
         call = Call(endpoints.EXPORT_STATUS, endpoints.EXPORT_STATUS.path(exportId=export_id))
         return self._read(call, payloads.export_status)
 
+    def download_export(self, status: ExportStatus, max_bytes: int) -> bytes:
+        """The finished export's file. Only a `downloadUrl` on the API's own origin is
+        fetched (the bearer token goes nowhere else); at most `max_bytes` are accepted."""
+        path = _same_origin_path(status.download_url, self._transport.base_url)
+        label = endpoints.EXPORT_DOWNLOAD
+        call = Call(label, path)
+        reply = self._send(call)
+        data = reply.response.content
+        if len(data) > max_bytes:
+            detail = f"the file is larger than {max_bytes} bytes; refusing it"
+            raise OtherApiError(label.method, label.template, 200, reply.attempts, detail)
+        return data
+
     def _read(self, call: Call, parse: Callable[[dict[str, Any]], _T], ok: int = 200) -> _T:
         reply = self._send(call, ok)
         return self._parsed(call, reply, parse, self._json(call, reply))
@@ -240,6 +254,22 @@ _WRITE_STATUS: dict[WriteKind, int] = {"create": 201, "update": 200, "delete": 2
 def _if_match(etag: str) -> dict[str, str]:
     """The guard of a write; an empty ETag sends none, and the server answers 428."""
     return {"If-Match": etag} if etag else {}
+
+
+def _same_origin_path(url: str | None, base_url: str) -> str:
+    """The path (and query) of `url` when it is on the origin of `base_url`; else an error."""
+    label = endpoints.EXPORT_DOWNLOAD
+    parts, base = urlsplit(url or ""), urlsplit(base_url)
+    if not url or (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        where = f"at {parts.scheme}://{parts.netloc}" if parts.netloc else "without a URL"
+        detail = (
+            f"the export's download is {where}, not on the API's own origin "
+            f"{base.scheme}://{base.netloc}; fetch it from the CXone admin UI"
+        )
+        raise OtherApiError(label.method, label.template, None, 0, detail)
+    base_path = base.path.rstrip("/")
+    path = parts.path if not base_path else parts.path.removeprefix(base_path)
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def _authorized(call: Call, token: str) -> Call:

@@ -16,6 +16,7 @@ __all__ = [
     "CREATE_SCHEDULE",
     "DELETE_SCHEDULE",
     "ENDPOINTS",
+    "EXPORT_DOWNLOAD",
     "EXPORT_START",
     "EXPORT_STATUS",
     "GET_SCHEDULE",
@@ -57,6 +58,8 @@ CAPACITY = Endpoint("GET", "/api/v2/dialer/capacity")
 ANALYTICS_QUERY = Endpoint("POST", "/api/v2/analytics/campaigns/details/query")
 EXPORT_START = Endpoint("POST", "/api/v2/interaction/exports")
 EXPORT_STATUS = Endpoint("GET", "/api/v2/interaction/exports/{exportId}")
+#: The finished export's file: the `downloadUrl` the status gives, on the tenant's own origin.
+EXPORT_DOWNLOAD = Endpoint("GET", "{downloadUrl}")
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     TOKEN,

@@ -11,6 +11,10 @@
   reached the server: refused or timed out while connecting, or answered 429 / 503 (refused
   before handling). After a lost answer its outcome is unknown and the caller must decide.
   PATCH and DELETE carry If-Match, so retrying them is safe: the ETag guards a double write.
+- A refused connection before any answer came (a wrong port or host, a server not started) is
+  tried `refused_attempts` times, `refused_wait` apart, and then reported as refused: waiting
+  longer would not help, and the address is probably wrong. Once the server has answered, a
+  refused connection (a restart) is retried like any other connection failure.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ __all__ = [
     "RetryPolicy",
     "never_sent",
     "parse_retry_after",
+    "refused",
 ]
 
 #: Statuses worth another try for an idempotent request.
@@ -49,6 +54,8 @@ class RetryPolicy:
     base: float = 0.5
     cap: float = 8.0
     retry_after_cap: float = 60.0
+    refused_attempts: int = 2
+    refused_wait: float = 0.2
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full-jitter wait after the `attempt`-th failed send (1-based)."""
@@ -98,6 +105,20 @@ def never_sent(exc: requests.RequestException) -> bool:
     while cause is not None and seen < 10:
         if isinstance(cause, (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError)):
             return True
+        cause = getattr(cause, "reason", None) or _first_arg(cause) or cause.__cause__
+        seen += 1
+    return False
+
+
+def refused(exc: requests.RequestException | None) -> bool:
+    """True if the connection was refused (nothing listens at that address and port)."""
+    cause: BaseException | None = exc
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
+            return isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
+                exc, requests.exceptions.ConnectTimeout
+            )
         cause = getattr(cause, "reason", None) or _first_arg(cause) or cause.__cause__
         seen += 1
     return False

@@ -7,7 +7,9 @@ response and its body, whatever its status, for the caller to map (`json_body` d
 strictly); it raises only when no usable response came: `OutcomeUnknownError` as soon as a
 non-idempotent call may have been received, `TransientError` when the retries of a connection
 failure or timeout run out or when an answer passes the deadline, `OtherApiError` when it passes
-the size cap. Those two are not retried: a server that drips or floods would do it again.
+the size cap. Those two are not retried: a server that drips or floods would do it again. A
+connection refused before the server has ever answered fails sooner, saying so with the address
+and the settings to check.
 
 Each attempt logs one INFO line on the logger "reconciler.cxone" (method, path, status,
 milliseconds, attempt) and is counted by (endpoint label, status or "error"). Neither the log nor
@@ -32,7 +34,13 @@ from reconciler.cxone.endpoints import Endpoint
 from reconciler.cxone.errors import ApiError, OtherApiError, OutcomeUnknownError, TransientError
 from reconciler.cxone.limits import Exceeded, Limits, Watch, adapter, read_body
 from reconciler.cxone.pacer import Pacer
-from reconciler.cxone.retry import REFUSED_STATUSES, RETRY_STATUSES, RetryPolicy, never_sent
+from reconciler.cxone.retry import (
+    REFUSED_STATUSES,
+    RETRY_STATUSES,
+    RetryPolicy,
+    never_sent,
+    refused,
+)
 from reconciler.util import strictjson
 from reconciler.util.sanitize import PLAIN, Sanitizer
 
@@ -98,6 +106,7 @@ class Transport:
         self._session = _session(base_url)
         self._counts: Counter[tuple[str, int | str]] = Counter()
         self._lock = threading.Lock()
+        self._answered = False  # any response yet: a refusal then is a restart, not a typo
 
     def close(self) -> None:
         self._session.close()
@@ -118,6 +127,10 @@ class Transport:
             status = None if response is None else response.status_code
             retry_after = None if response is None else response.headers.get("Retry-After")
             wait = self._policy.wait_for(status, retry_after, attempt, self._rng)
+            if response is None and not self._answered and refused(failure):
+                if attempt >= self._policy.refused_attempts:
+                    raise _refused(call, attempt, self.base_url) from failure
+                wait = min(wait, self._policy.refused_wait)
             if self._exhausted(attempt, started, wait):
                 if response is not None:
                     return Reply(response, attempt, body)
@@ -146,6 +159,7 @@ class Transport:
                 raise _unknown(call, attempt, exc) from exc
             return None, b"", exc
         self._record(call, response.status_code, began, attempt)
+        self._answered = True
         return response, body, None
 
     def _exchange(self, call: Call) -> tuple[requests.Response, bytes]:
@@ -217,6 +231,15 @@ def _gave_up(
 ) -> TransientError:
     method, path = call.endpoint.method, call.path
     return TransientError(method, path, None, attempts, _describe(exc, base_url))
+
+
+def _refused(call: Call, attempts: int, base_url: str) -> TransientError:
+    detail = f"the connection to {base_url} was refused (nothing is listening there)"
+    hint = (
+        "Check the API address: CXONE_BASE_URL or --base-url (CXONE_SUBDOMAIN or --subdomain "
+        "for a tenant), in the environment or the .env file, and that the server is running."
+    )
+    return TransientError(call.endpoint.method, call.path, None, attempts, detail, hint=hint)
 
 
 def _unknown(call: Call, attempts: int, exc: requests.RequestException) -> OutcomeUnknownError:

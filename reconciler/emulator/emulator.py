@@ -206,6 +206,10 @@ class Emulator:
     def add_campaign(self, campaign_id: str) -> None:
         self._tenant.store.add_campaign(campaign_id)
 
+    def campaign_ids(self) -> list[str]:
+        """The campaigns the tenant has, in the order they were added."""
+        return self._tenant.store.campaign_ids()
+
     def schedules(self, campaign_id: str) -> list[dict[str, Any]]:
         return self._tenant.store.schedules(campaign_id)
 

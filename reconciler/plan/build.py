@@ -20,7 +20,7 @@ that is gone from the tenant, two files pinning one id) and for an unusable plan
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -272,9 +272,19 @@ def _action_key(action: Action) -> tuple[str, str, int, str]:
     )
 
 
-def read_live(api: ScheduleAPI, campaign_ids: Iterable[str]) -> dict[str, list[LiveSchedule]]:
-    """Every live schedule of each campaign: one list call per page, no read per schedule."""
-    return {
-        campaign_id: list(api.list_schedules(campaign_id))
-        for campaign_id in sorted(set(campaign_ids))
-    }
+def read_live(
+    api: ScheduleAPI,
+    campaign_ids: Iterable[str],
+    on_campaign: Callable[[int, int, str], None] | None = None,
+) -> dict[str, list[LiveSchedule]]:
+    """Every live schedule of each campaign: one list call per page, no read per schedule.
+
+    `on_campaign(number, total, campaign_id)` is called before each campaign is read.
+    """
+    ordered = sorted(set(campaign_ids))
+    live: dict[str, list[LiveSchedule]] = {}
+    for number, campaign_id in enumerate(ordered, 1):
+        if on_campaign is not None:
+            on_campaign(number, len(ordered), campaign_id)
+        live[campaign_id] = list(api.list_schedules(campaign_id))
+    return live

@@ -3,9 +3,10 @@
 * ``text``: one line per finding, ``file:line:col: severity rule-id: message``.
 * ``github``: ``::error file=F,line=L,col=C,title=RULE::message`` (``::warning`` for warnings),
   which GitHub Actions turns into inline annotations on the pull request.
-* ``json``: one object, stable across releases of the same ``formatVersion``::
+* ``json``: one object, stable across releases of the same ``format_version``
+  (docs/json-output.md)::
 
-    {"formatVersion": 1, "valid": bool, "strict": bool, "files": int,
+    {"format_version": 1, "valid": bool, "strict": bool, "files": int,
      "errors": int, "warnings": int,
      "findings": [{"path", "line", "column", "pointer", "rule", "severity", "message"}]}
 
@@ -46,7 +47,7 @@ class FindingRecord(TypedDict):
 
 
 class Report(TypedDict):
-    formatVersion: int
+    format_version: int
     valid: bool
     strict: bool
     files: int
@@ -65,11 +66,16 @@ def render_findings(
     return "".join(f"{render(finding)}\n" for finding in findings)
 
 
-def summary_line(findings: Sequence[Finding], *, files: int) -> str:
-    """One line for people: how many files were checked and what was found."""
+def summary_line(findings: Sequence[Finding], *, files: int, config: str | None = None) -> str:
+    """One line for people: what was checked (schedule files, the config) and what was found.
+
+    `files` counts schedule files; `config` names the repository config when it was checked:
+    "1 schedule file and cxsched.yaml checked: no problems found".
+    """
     errors = sum(1 for finding in findings if finding.severity == "error")
     warnings = len(findings) - errors
-    checked = f"{files} file{'' if files == 1 else 's'} checked"
+    schedules = f"{files} schedule file{'' if files == 1 else 's'}"
+    checked = f"{schedules}{f' and {config}' if config else ''} checked"
     if not findings:
         return f"{checked}: no problems found"
     return f"{checked}: {_count(errors, 'error')}, {_count(warnings, 'warning')}"
@@ -110,7 +116,7 @@ def _escape_property(text: str) -> str:
 def _report(findings: Sequence[Finding], files: int, strict: bool) -> Report:
     errors = sum(1 for finding in findings if finding.severity == "error")
     return Report(
-        formatVersion=REPORT_FORMAT_VERSION,
+        format_version=REPORT_FORMAT_VERSION,
         valid=not (errors or (strict and findings)),
         strict=strict,
         files=files,

@@ -70,6 +70,7 @@ class ScheduleAdherence:
     schedule_id: str
     call_rate: float
     days: tuple[DayAdherence, ...]
+    note: str | None = None  # e.g. the span does not overlap the period: nothing was planned
 
     @property
     def planned(self) -> float:
@@ -154,9 +155,22 @@ def adherence(
             DayAdherence(day, hours, minutes, planned, actual[day])
             for day, hours, minutes, planned in planned_days(spec, call_rate, first, last)
         )
-        results.append(ScheduleAdherence(schedule, schedule_id, call_rate, days))
+        note = span_note(spec, first, last)
+        results.append(ScheduleAdherence(schedule, schedule_id, call_rate, days, note))
         queries.append(query)
     return AdherenceReport(first, last, tolerance, tuple(results), tuple(skipped), tuple(queries))
+
+
+def span_note(spec: CallableSpec, first: date, last: date) -> str | None:
+    """Why nothing is planned in the period, when the schedule's span lies outside it."""
+    start = spec.span[0].astimezone(spec.zone).date()
+    end = (spec.span[1] - timedelta(microseconds=1)).astimezone(spec.zone).date()
+    if start <= last and end >= first:
+        return None
+    return (
+        f"its span {start} to {end} does not overlap the period {first} to {last}: nothing "
+        "was planned (pass --from/--to within the span)"
+    )
 
 
 def _check_range(first: date, last: date) -> None:

@@ -42,6 +42,10 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: The version of the json report (docs/json-output.md).
+JSON_FORMAT_VERSION = 1
+
+
 def _pct(ratio: float | None) -> str:
     return "-" if ratio is None else f"{ratio:.1%}"
 
@@ -78,6 +82,8 @@ def _text_schedule(result: ScheduleAdherence, tolerance: float) -> list[str]:
     lines.append(
         f"  overall{'':>26}{result.planned:>8.1f}  {result.actual:>8}  {_pct(result.ratio):>9}"
     )
+    if result.note:
+        lines.append(f"  note: {result.note}")
     return lines
 
 
@@ -100,6 +106,8 @@ def render_markdown(report: AdherenceReport) -> str:
         lines.append(
             f"| **overall** | | | {result.planned:.1f} | {result.actual} | {_pct(result.ratio)} | |"
         )
+        if result.note:
+            lines += ["", f"Note: {result.note}."]
     lines += [
         f"\nSkipped {k.schedule.campaign_id} / {k.schedule.name}: {k.reason}"
         for k in report.skipped
@@ -112,7 +120,7 @@ def _json_day(d: DayAdherence, tolerance: float) -> dict[str, Any]:
     return {
         "date": d.day.isoformat(),
         "hours": d.hours,
-        "callableMinutes": round(d.callable_minutes, 2),
+        "callable_minutes": round(d.callable_minutes, 2),
         "planned": round(d.planned, 2),
         "actual": d.actual,
         "adherence": None if ratio is None else round(ratio, 4),
@@ -122,25 +130,27 @@ def _json_day(d: DayAdherence, tolerance: float) -> dict[str, Any]:
 
 def render_json(report: AdherenceReport) -> str:
     data = {
+        "format_version": JSON_FORMAT_VERSION,
         "from": report.first.isoformat(),
         "to": report.last.isoformat(),
         "tolerance": report.tolerance,
         "schedules": [
             {
-                "campaignId": r.schedule.campaign_id,
+                "campaign_id": r.schedule.campaign_id,
                 "name": r.schedule.name,
-                "scheduleId": r.schedule_id,
-                "timeZone": r.schedule.body["timeZone"],
-                "callRate": r.call_rate,
+                "schedule_id": r.schedule_id,
+                "time_zone": r.schedule.body["timeZone"],
+                "call_rate": r.call_rate,
                 "planned": round(r.planned, 2),
                 "actual": r.actual,
                 "adherence": None if r.ratio is None else round(r.ratio, 4),
+                "note": r.note,
                 "days": [_json_day(d, report.tolerance) for d in r.days],
             }
             for r in report.schedules
         ],
         "skipped": [
-            {"campaignId": k.schedule.campaign_id, "name": k.schedule.name, "reason": k.reason}
+            {"campaign_id": k.schedule.campaign_id, "name": k.schedule.name, "reason": k.reason}
             for k in report.skipped
         ],
     }
@@ -166,7 +176,7 @@ def _csv_day(d: DayAdherence, tolerance: float) -> list[object]:
     return [
         row["date"],
         f"{d.hours:g}",
-        row["callableMinutes"],
+        row["callable_minutes"],
         row["planned"],
         d.actual,
         ratio,

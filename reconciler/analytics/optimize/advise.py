@@ -101,15 +101,21 @@ def optimize(
     now: datetime,
     days: int = 14,
     min_attempts: int = 100,
+    on_campaign: Callable[[int, int, str], None] | None = None,
 ) -> OptimizeReport:
-    """One hourly analytics query per campaign, then advice for every schedule."""
+    """One hourly analytics query per campaign, then advice for every schedule.
+
+    `on_campaign(number, total, campaign_id)` is called before each campaign is queried.
+    """
     period = analysis_period(now, days)
     limits = api.tenant_limits()
     by_campaign: dict[str, list[DesiredSchedule]] = defaultdict(list)
     for schedule in schedules:
         by_campaign[schedule.campaign_id].append(schedule)
     queries, advice = [], []
-    for campaign_id in sorted(by_campaign):
+    for number, campaign_id in enumerate(sorted(by_campaign), 1):
+        if on_campaign is not None:
+            on_campaign(number, len(by_campaign), campaign_id)
         query = _hourly_query(campaign_id, period)
         buckets = tuple(api.query_analytics(query))
         queries.append(query)

@@ -2,10 +2,13 @@
 
 Each bucket's UTC start is converted with `zoneinfo` to the schedule's zone, so the table speaks
 the schedule's local hours on both sides of a DST change (on a fall-back day local 01:00 occurs
-twice and both buckets count; on a spring-forward day 02:00 does not occur). Only buckets that
-overlap an enabled regulatory window (in the window's own zone) count. A schedule without an
-enabled window counts every hour that has attempts. Weekdays (Monday to Friday, local) and
-weekends are kept apart.
+twice and both buckets count; on a spring-forward day 02:00 does not occur). Only callable
+hours count: buckets that overlap an enabled regulatory window (in the window's own zone) and
+are not wholly inside a blackout (every hour, without an enabled window). An hour of day in
+which the campaign made no attempt at all over the period was not dialed: it is left out of the
+table (`AnswerRates.not_dialed` names it) rather than counted as thin data, so a multi-zone
+schedule whose windows reach hours the campaign never dials still gets advice. Weekdays (Monday
+to Friday, local) and weekends are kept apart.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from reconciler.analytics.stats import Interval, proportion, wilson_interval
 from reconciler.api.protocol import AnalyticsBucket
-from reconciler.spans import CallableSpec, overlaps, window_spans
+from reconciler.spans import CallableSpec, merge, overlaps, subtract, window_spans
 
 __all__ = ["ANSWERED", "AnswerRates", "DayType", "HourStat", "hourly_rates", "pooled"]
 
@@ -52,6 +55,7 @@ class AnswerRates:
 
     weekday: tuple[HourStat, ...]
     weekend: tuple[HourStat, ...]
+    not_dialed: tuple[tuple[DayType, int], ...] = ()  # callable hours with no attempt at all
 
 
 def pooled(hours: Iterable[HourStat]) -> HourStat:
@@ -77,18 +81,21 @@ def hourly_rates(
         attempts[key] = attempts.get(key, 0) + bucket.count
         if bucket.disposition == ANSWERED:
             answered[key] = answered.get(key, 0) + bucket.count
-    if not spec.windows:
-        attempts = {k: n for k, n in attempts.items() if n}
-    return AnswerRates(_table(attempts, answered, "weekday"), _table(attempts, answered, "weekend"))
+    idle = tuple(sorted(k for k, n in attempts.items() if not n))
+    attempts = {k: n for k, n in attempts.items() if n}
+    return AnswerRates(
+        _table(attempts, answered, "weekday"), _table(attempts, answered, "weekend"), idle
+    )
 
 
 def _slots(spec: CallableSpec, start: datetime, end: datetime) -> dict[datetime, _Key | None]:
     """Each UTC hour of [start, end) -> its (day type, local hour), or None when not counted."""
-    spans = window_spans(spec.windows, start, end) if spec.windows else None
+    allowed = window_spans(spec.windows, start, end) if spec.windows else [(start, end)]
+    spans = subtract(allowed, merge(list(spec.blackouts)))
     slots: dict[datetime, _Key | None] = {}
     slot = start
     while slot < end:
-        counted = spans is None or overlaps(spans, slot, slot + _HOUR)
+        counted = overlaps(spans, slot, slot + _HOUR)
         slots[slot] = _key(slot, spec.zone) if counted else None
         slot += _HOUR
     return slots

@@ -88,10 +88,23 @@ def _text_advice(advice: Advice) -> list[str]:
         lines += ["  {:<7}  {:>8}  {:>6}  {:<12}  {}".format(*_hour_cells(h, scale)) for h in hours]
         if not hours:
             lines.append("  (no counted hour)")
+    idle = _not_dialed(advice)
+    if idle:
+        lines.append(f"  not dialed in the period (not counted): {idle}")
     lines.append("  recommendations")
     for rec in advice.recommendations:
         lines.append(f"    {rec.field:<18}  {_proposal(rec)}: {rec.reason}")
     return lines
+
+
+def _not_dialed(advice: Advice) -> str:
+    """The callable hours with no attempt at all, e.g. "weekday 21:00, 22:00; weekend 21:00"."""
+    parts = []
+    for kind in ("weekday", "weekend"):
+        hours = [h for day, h in advice.rates.not_dialed if day == kind]
+        if hours:
+            parts.append(f"{kind} " + ", ".join(f"{h:02d}:00" for h in hours))
+    return "; ".join(parts)
 
 
 def render_markdown(report: OptimizeReport) -> str:
@@ -118,22 +131,30 @@ def _markdown_advice(advice: Advice) -> list[str]:
             "|---|--:|--:|--:|---|",
         ]
         lines += ["| {} | {} | {} | {} | {} |".format(*_hour_cells(h, scale)) for h in hours]
+    idle = _not_dialed(advice)
+    if idle:
+        lines += ["", f"Not dialed in the period (not counted): {idle}."]
     lines += ["", "| setting | recommendation | why |", "|---|---|---|"]
     lines += [f"| `{r.field}` | {_proposal(r)} | {r.reason} |" for r in advice.recommendations]
     return lines
 
 
+#: The version of the json report (docs/json-output.md).
+JSON_FORMAT_VERSION = 1
+
+
 def render_json(report: OptimizeReport) -> str:
     start, end = _utc(report)
     data = {
+        "format_version": JSON_FORMAT_VERSION,
         "period": {"from": start, "to": end},
-        "minAttempts": report.min_attempts,
+        "min_attempts": report.min_attempts,
         "limits": {
-            "maxConcurrentCalls": report.limits.max_concurrent_calls,
-            "maxCallRate": report.limits.max_call_rate,
+            "max_concurrent_calls": report.limits.max_concurrent_calls,
+            "max_call_rate": report.limits.max_call_rate,
         },
         "queries": [
-            {"campaignId": q.campaign_id, "interval": q.interval, "from": q.start, "to": q.end}
+            {"campaign_id": q.campaign_id, "interval": q.interval, "from": q.start, "to": q.end}
             for q in report.queries
         ],
         "schedules": [_json_advice(a) for a in report.advice],
@@ -156,12 +177,13 @@ def _json_hour(stat: HourStat) -> dict[str, Any]:
 def _json_advice(advice: Advice) -> dict[str, Any]:
     s = advice.schedule
     return {
-        "campaignId": s.campaign_id,
+        "campaign_id": s.campaign_id,
         "name": s.name,
         "path": display_path(s.path),
-        "timeZone": advice.zone,
+        "time_zone": advice.zone,
         "weekday": [_json_hour(h) for h in advice.rates.weekday],
         "weekend": [_json_hour(h) for h in advice.rates.weekend],
+        "not_dialed": [{"day": day, "hour": hour} for day, hour in advice.rates.not_dialed],
         "recommendations": [
             {
                 "field": r.field,
