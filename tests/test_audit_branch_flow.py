@@ -1,9 +1,10 @@
 """One continuous trail per tenant on the audit branch, made by the workflows' own steps.
 
-Every run works in a fresh clone of one bare repository (real `git`): the apply workflow's plan,
-apply and audit jobs, and the drift workflow's jobs, run by the workflow runner of
-`test_gitops_flow` against the emulator and the GitHub API stub. The audit job's own steps
-(`scripts/gitops.py run-info`, `cxsched audit sync`) push the run's records to the
+Every run works in a fresh clone of one bare repository (real `git`): the jobs of the reusable
+workflows cxsched-apply.yml (plan, apply, audit) and cxsched-drift.yml (drift, audit), reached
+through our callers schedules-apply.yml and schedules-drift.yml and played by `support.runner`
+against the emulator and the GitHub API stub. The audit job's own steps (`python -m
+reconciler.gitops run-info`, `cxsched audit sync`) push the run's records to the
 `cxsched-audit` branch; a drift run that pushes while an apply run is between its fetch and its
 push (a `pre-push` hook starts it) makes the apply's first push fail, and the retry appends onto
 the fresh branch. Then the branch is read back in another clone: verified, exported, and
@@ -28,26 +29,13 @@ from click.testing import CliRunner, Result
 from reconciler.audit.trail import GENESIS, record_hash
 from reconciler.cli import main
 from reconciler.emulator import Emulator
+from support.flow import context_for, drift, merge, no_secret_anywhere, the_call, write_schedule
 from support.github import REPO, TOKEN, GitHubStub
-from test_gitops_flow import (
-    APPLY,
-    DRIFT,
-    JobRun,
-    Runner,
-    context_for,
-    merge,
-    no_secret_anywhere,
-    resolve,
-    tenants,
-    workflow_jobs,
-    write_schedule,
-)
+from support.runner import Call, JobRun, Runner, resolve, workflow_jobs
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
-AUDIT_APPLY = ("schedules-apply.yml", "audit")
-AUDIT_DRIFT = ("schedules-drift.yml", "audit")
+WHO = "Who and why"
 SYNC_STEP = "Append to the audit branch"
 RUNS = f"https://github.com/{REPO}/actions/runs"
 TRAIL = "trails/production.jsonl"
@@ -66,27 +54,36 @@ def git(cwd: Path, *args: str) -> str:
 
 
 class CloneRunner(Runner):
-    """The workflow runner in a fresh clone: the checkout keeps `.git`, GITHUB_SHA is HEAD."""
+    """The workflow runner in a fresh clone (the checkout keeps `.git`): GITHUB_SHA is HEAD,
+    GITHUB_WORKFLOW names the caller."""
 
-    def _checkout(self) -> None:
-        for path in self.repo.iterdir():
-            if path.name not in {".git", "schedules", "scripts"}:
-                subprocess.run(["rm", "-rf", str(path)], check=True)
+    def __init__(
+        self, repo: Path, context: dict[str, str], github: GitHubStub, workflow: str
+    ) -> None:
+        super().__init__(repo, context, github)
+        self.workflow = workflow
 
     def _base_env(self) -> dict[str, str]:
         env = super()._base_env()
         env["GITHUB_SHA"] = git(self.repo, "rev-parse", "HEAD")
         env["GITHUB_RUN_ATTEMPT"] = "1"
-        env["GITHUB_WORKFLOW"] = self.context.get("workflow", "schedules-apply")
+        env["GITHUB_WORKFLOW"] = self.workflow
         return env
 
-    def step_command(self, job: tuple[str, str], name: str, **matrix: object) -> dict[str, Any]:
-        """A step of a job, as the command line, folder and environment a runner would use."""
-        step = next(s for s in workflow_jobs(job[0])[job[1]]["steps"] if s.get("name") == name)
-        context = {**self.context, **{f"matrix.{k}": str(v) for k, v in matrix.items()}}
-        env = {**self._base_env(), "GITHUB_OUTPUT": str(self.repo.parent / "output.txt")}
-        env.update({k: resolve(v, context) for k, v in step.get("env", {}).items()})
-        return {"script": step["run"], "cwd": str(self.repo), "env": env}
+    def job_until(self, call: Call, job_id: str, step: str) -> tuple[JobRun, list[dict[str, Any]]]:
+        """Job `job_id` of `call` up to (not including) the step named `step`; the rest of its
+        steps as the command lines, folder and environment a runner would use."""
+        steps = workflow_jobs(call.workflow)[job_id]["steps"]
+        cut = next(i for i, s in enumerate(steps) if s.get("name") == step)
+        context = {**self.context, **{f"inputs.{k}": v for k, v in call.inputs.items()}}
+        self._checkout()
+        done = self._steps(steps[:cut], {}, context)
+        commands = []
+        for rest in steps[cut:]:
+            env = {**self._base_env(), "GITHUB_OUTPUT": str(self.repo.parent / "output.txt")}
+            env.update({k: resolve(v, context) for k, v in rest.get("env", {}).items()})
+            commands.append({"script": rest["run"], "cwd": str(self.repo), "env": env})
+        return done, commands
 
 
 @pytest.fixture
@@ -102,14 +99,12 @@ def emu(emulator_factory: Callable[..., Emulator]) -> Emulator:
 
 @pytest.fixture
 def origin(tmp_path: Path) -> Path:
-    """The schedule repository on the server: `main` with one schedule and the scripts."""
+    """The schedule repository on the server: `main` with one schedule."""
     bare = tmp_path / "origin.git"
     git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
     work = tmp_path / "work"
     git(tmp_path, "clone", "--quiet", str(bare), str(work))
     (work / "schedules" / "c1").mkdir(parents=True)
-    (work / "scripts").mkdir()
-    (work / "scripts" / "gitops.py").write_bytes((ROOT / "scripts" / "gitops.py").read_bytes())
     write_schedule(work, rate=10)
     git(work, "add", "-A")
     git(work, "commit", "--quiet", "-m", "Renewals")
@@ -122,6 +117,12 @@ def clone(origin: Path, name: str) -> Path:
     target.parent.mkdir()
     git(origin.parent, "clone", "--quiet", str(origin), str(target))
     return target
+
+
+def runner_in(
+    origin: Path, name: str, emu: Emulator, github: GitHubStub, workflow: str
+) -> CloneRunner:
+    return CloneRunner(clone(origin, name), context_for(emu, fork=False), github, workflow)
 
 
 def merge_change(origin: Path, rate: int) -> str:
@@ -137,24 +138,38 @@ def merge_change(origin: Path, rate: int) -> str:
 def apply_run(
     runner: CloneRunner, github: GitHubStub, approver: str, commit: str, pr: int
 ) -> dict[str, JobRun]:
-    """A merge: plan, the reviewer approves, apply, then the audit job."""
+    """A merge: plan, the reviewer approves, apply, then the audit job, the workflow's last."""
     github.merged(commit, pr)
     jobs = merge(runner, between=lambda: github.approve(runner.run_id, approver, "production"))
-    audit = workflow_jobs(AUDIT_APPLY[0])["audit"]
-    assert (audit["needs"], audit["if"]) == (
+    call = the_call("schedules-apply.yml", "apply")
+    workflow = workflow_jobs(call.workflow)
+    assert list(workflow)[-1] == "audit"
+    assert (workflow["audit"]["needs"], workflow["audit"]["if"]) == (
         "apply",
         "${{ always() && needs.apply.result != 'skipped' }}",
     )
-    [tenant] = tenants(*APPLY)
-    jobs["audit"] = runner.job(*AUDIT_APPLY, **tenant)
+    assert "apply" in jobs  # it ran, so the audit job runs too, whatever its result
+    jobs["audit"] = runner.job(call, "audit")
     return jobs
 
 
 def race_before_push(runner: CloneRunner, racer: CloneRunner) -> Path:
     """Make the next push from `runner`'s clone meet a branch that `racer` just moved: its
-    `pre-push` hook runs the racer's audit steps once, then lets the push go (and fail)."""
-    [tenant] = tenants(*DRIFT)
-    steps = [racer.step_command(AUDIT_DRIFT, n, **tenant) for n in ("Who and why", SYNC_STEP)]
+    `pre-push` hook runs the racer's drift audit steps once, then lets the push go (and fail).
+    The racer's audit job has checked out and downloaded its artifact already."""
+    call = the_call("schedules-drift.yml", "drift")
+    workflow = workflow_jobs(call.workflow)
+    assert list(workflow)[-1] == "audit"
+    assert (workflow["audit"]["needs"], workflow["audit"]["if"]) == (
+        "drift",
+        "${{ always() && needs.drift.result != 'skipped' }}",
+    )
+    ready, steps = racer.job_until(call, "audit", WHO)
+    assert ready.result == "success", ready.steps
+    assert [s["script"].split()[:3] for s in steps] == [
+        ["python", "-m", "reconciler.gitops"],
+        ["cxsched", "audit", "sync"],
+    ]
     spec = runner.repo.parent / "race.json"
     marker = runner.repo.parent / "raced"
     spec.write_text(json.dumps({"steps": steps, "marker": str(marker)}), encoding="utf-8")
@@ -204,11 +219,11 @@ def test_two_apply_runs_and_a_racing_drift_run_make_one_continuous_trail(
     origin: Path, emu: Emulator, github: GitHubStub
 ) -> None:
     # Run 1: the first apply creates the schedule and starts the tenant's trail.
-    first = CloneRunner(clone(origin, "run1"), context_for(emu, fork=False), github)
+    first = runner_in(origin, "run1", emu, github, "schedules-apply")
     jobs = apply_run(first, github, "carol", git(first.repo, "rev-parse", "HEAD"), pr=7)
     assert jobs["apply"].result == "success", jobs["apply"].steps
     assert jobs["audit"].result == "success", jobs["audit"].steps
-    assert jobs["audit"].step("Who and why").stdout == (
+    assert jobs["audit"].step(WHO).stdout == (
         "wrote run-info.json: pull request #7, approved by carol\n"
     )
     synced = jobs["audit"].step(SYNC_STEP).stdout
@@ -218,15 +233,13 @@ def test_two_apply_runs_and_a_racing_drift_run_make_one_continuous_trail(
 
     # Run 2: a merged change is applied while a drift check pushes its record first.
     commit = merge_change(origin, rate=12)
-    second = CloneRunner(clone(origin, "run2"), context_for(emu, fork=False), github)
+    second = runner_in(origin, "run2", emu, github, "schedules-apply")
     second.run_id = 4300
-    racer = CloneRunner(clone(origin, "drift"), context_for(emu, fork=False), github)
+    racer = runner_in(origin, "drift", emu, github, "schedules-drift")
     racer.run_id = 4290
-    racer.context["workflow"] = "schedules-drift"
-    racer.start_run()
-    [tenant] = tenants(*DRIFT)
-    checked = racer.job(*DRIFT, **tenant)  # merged, not applied yet: the tenant differs
-    assert (checked.result, checked.outputs["steps.plan.outputs.status"]) == ("success", "2")
+    checked = drift(racer)  # merged, not applied yet: the tenant differs
+    assert (checked.result, checked.job_outputs) == ("success", {"changes": "true"})
+    assert checked.outputs["steps.drift.outputs.exit-code"] == "2"
     marker = race_before_push(second, racer)
     jobs = apply_run(second, github, "dave", commit, pr=8)
     assert marker.exists()  # the drift run did push in between
@@ -276,6 +289,7 @@ def test_two_apply_runs_and_a_racing_drift_run_make_one_continuous_trail(
         if r["event"] == "write" and r.get("phase") == "outcome" and r["action"] == "update"
     )
     assert update["commit"] == commit
+    assert update["tenant"] == f"{emu.base_url.removeprefix('http://')} client {emu.client_id}"
     assert update["actor"] == "octocat"
     assert update["provenance"] == {
         "tenant": "production",
@@ -315,6 +329,7 @@ def test_two_apply_runs_and_a_racing_drift_run_make_one_continuous_trail(
         ("create", "applied", "carol (production)", f"https://github.com/{REPO}/pull/7"),
         ("update", "applied", "dave (production)", f"https://github.com/{REPO}/pull/8"),
     ]
+    assert {r["tenant"] for r in rows} == {"production"}
     assert rows[0]["changes"].startswith("/blackoutPeriods: (none) -> []; ")
     assert rows[1]["changes"] == "/dialerSettings/callRate: 10 -> 12"
     assert [r["run_url"] for r in rows] == [f"{RUNS}/4242", f"{RUNS}/4301"]

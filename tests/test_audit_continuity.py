@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -170,9 +171,27 @@ def test_joining_refuses_records_already_on_a_long_trail(tmp_path: Path) -> None
         join_run(trail, trail, _provenance(2), SYNC, NOW)
     with pytest.raises(AuditError, match="nothing to append"):
         join_run(trail, [], _provenance(2), SYNC, NOW)
-    staging = [{**record, "tenant": "staging"} for record in _run(tmp_path, "s", 2)]
-    with pytest.raises(AuditError, match="record seq 1 of the run trail is of tenant 'staging'"):
-        join_run(trail, staging, _provenance(2), SYNC, NOW)
+    # A record's `tenant` names the API host and client; the trail's name is the label.
+    acme = [{**record, "tenant": "acme.example client ci"} for record in _run(tmp_path, "a", 2)]
+    joined = join_run([], acme, _provenance(1), SYNC, NOW)
+    staging = [
+        {**record, "tenant": "staging.example client ci"} for record in _run(tmp_path, "s", 2)
+    ]
+    with pytest.raises(
+        AuditError,
+        match=re.escape(
+            "record seq 1 of the run trail is of tenant 'staging.example client ci', but the "
+            "trail's records are of API host 'acme.example'"
+        ),
+    ):
+        join_run(joined, staging, _provenance(2), SYNC, NOW)
+    mixed = [acme[0], {**staging[1], "seq": 2}]
+    with pytest.raises(AuditError, match="record seq 2 of the run trail is of tenant 'staging"):
+        join_run([], mixed, _provenance(1), SYNC, NOW)
+    rotated = [
+        {**record, "tenant": "acme.example client ci-2"} for record in _run(tmp_path, "b", 2)
+    ]
+    assert join_run(joined, rotated, _provenance(2), SYNC, NOW)[-1]["block"]["index"] == 2
 
 
 def test_provenance_is_read_field_by_field(tmp_path: Path) -> None:

@@ -13,14 +13,21 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from reconciler.emulator import Emulator
-from support.github import REPO, TOKEN, GitHubStub
-from support.runner import WORKFLOWS, Call, JobRun, Runner, calls, workflow_jobs
+from support.flow import (
+    context_for,
+    declared,
+    drift,
+    merge,
+    no_secret_anywhere,
+    the_call,
+    write_schedule,
+)
+from support.github import REPO, GitHubStub
+from support.runner import JobRun, Runner, workflow_jobs
 
 pytestmark = pytest.mark.slow  # every step is a subprocess, as on a runner
 
@@ -28,20 +35,6 @@ STATUS = "steps.drift.outputs.exit-code"
 ISSUE = "Drift check"
 RUNS = f"https://github.com/{REPO}/actions/runs"
 MARKER = "<!-- cxsched-plan:production -->"
-SCHEDULE = """\
-formatVersion: 1
-campaignId: c1
-name: Weekday renewals
-startTime: "2027-01-04T08:00:00-05:00"
-endTime: "2027-03-31T21:00:00-04:00"
-timeZone: America/New_York
-# No windows: calls for which no calling-hours rule is known, so the span alone is legal.
-audience: {{jurisdictions: [US-NY], purpose: informational}}
-dialerSettings:
-  maxConcurrentCalls: 20
-  callRate: {rate}
-  capacityThreshold: 0.8
-"""
 
 
 @pytest.fixture
@@ -63,43 +56,6 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-def write_schedule(repo: Path, rate: int) -> None:
-    text = SCHEDULE.format(rate=rate)
-    (repo / "schedules" / "c1" / "weekday-renewals.yaml").write_text(text, encoding="utf-8")
-
-
-def declared(rate: int) -> dict[str, Any]:
-    """The schedule file's body as the API holds it."""
-    body = yaml.safe_load(SCHEDULE.format(rate=rate))
-    del body["formatVersion"], body["campaignId"], body["audience"]  # file-only keys
-    assert isinstance(body, dict)
-    return body
-
-
-def context_for(emu: Emulator, *, fork: bool) -> dict[str, str]:
-    return {
-        "secrets.CXONE_SUBDOMAIN": "",
-        "secrets.CXONE_BASE_URL": emu.base_url,
-        "secrets.CXONE_CLIENT_ID": emu.client_id,
-        "secrets.CXONE_CLIENT_SECRET": emu.client_secret,
-        "github.token": TOKEN,
-        "github.server_url": "https://github.com",
-        "github.repository": REPO,
-        "github.run_attempt": "1",
-        "github.event.pull_request.number": "7",
-        "github.event.pull_request.head.sha": "fedcba9876543210fedcba9876543210fedcba98",
-        "github.event.pull_request.head.repo.full_name != github.repository": str(fork).lower(),
-        "github.event.pull_request.number || github.ref": "7",
-    }
-
-
-def the_call(caller: str, job_id: str) -> Call:
-    """Our caller's one call (one tenant) of a reusable workflow."""
-    [call] = calls(WORKFLOWS / caller, job_id)
-    assert call.inputs["tenant"] == "production"
-    return call
-
-
 def pull_request(runner: Runner, *, fork: bool) -> dict[str, JobRun]:
     """The plan workflow's jobs in their order; a fork's plan job is skipped by its `if`."""
     call = the_call("schedules-plan.yml", "plan")
@@ -116,15 +72,6 @@ def pull_request(runner: Runner, *, fork: bool) -> dict[str, JobRun]:
     runner.context["needs.plan.result"] = plan_result
     jobs["comment"] = runner.job(call, "comment")
     return jobs
-
-
-def no_secret_anywhere(runner: Runner, emu: Emulator, *jobs: JobRun) -> None:
-    texts = [s.stdout + s.stderr for job in jobs for s in job.steps]
-    if runner.summary.exists():
-        texts.append(runner.summary.read_text(encoding="utf-8"))
-    texts += [c["body"] for c in runner.github.comments.values()]
-    texts += [i["body"] for i in runner.github.issues.values()]
-    assert all(emu.client_secret not in text for text in texts)
 
 
 def test_a_pull_request_gets_one_plan_comment_that_the_next_push_updates(
@@ -183,22 +130,6 @@ def test_an_invalid_schedule_stops_before_the_tenant_and_the_comment_says_so(
     [body] = github.comments_on(7)
     assert "No plan was made: fix the findings annotated on the changed lines." in body
     assert emu.count() == 0
-
-
-def merge(runner: Runner, between: Callable[[], object] | None = None) -> dict[str, JobRun]:
-    """The apply workflow's jobs in their order; `between` runs after the plan job, where the
-    reviewers approve. The apply job runs only when the plan job's `changes` output says so."""
-    call = the_call("schedules-apply.yml", "apply")
-    assert call.workflow == "cxsched-apply.yml"
-    runner.start_run()
-    jobs = {"plan": runner.job(call, "plan")}
-    if between is not None:
-        between()
-    apply_job = workflow_jobs(call.workflow)["apply"]
-    assert (apply_job["needs"], apply_job["if"]) == ("plan", "needs.plan.outputs.changes == 'true'")
-    if jobs["plan"].result == "success" and jobs["plan"].job_outputs.get("changes") == "true":
-        jobs["apply"] = runner.job(call, "apply")
-    return jobs
 
 
 def test_a_merge_applies_the_reviewed_plan_and_leaves_an_audit_trail(
@@ -306,13 +237,6 @@ def test_a_tenant_edit_after_the_reviewed_plan_is_a_conflict_not_overwritten(
     assert row(5, 12) in again["plan"].summary
     assert again["apply"].result == "success"
     assert emu.schedules("c1")[0]["dialerSettings"]["callRate"] == 12
-
-
-def drift(runner: Runner) -> JobRun:
-    call = the_call("schedules-drift.yml", "drift")
-    assert call.workflow == "cxsched-drift.yml"
-    runner.start_run()
-    return runner.job(call, "drift")
 
 
 def said(job: JobRun, step: str) -> str:

@@ -253,12 +253,7 @@ def join_run(
                 f"record seq {record.get('seq')} of the run trail already belongs to a long "
                 "trail; pass the run's own trail (audit/trail.jsonl of the run)"
             )
-        tenant = record.get("tenant")
-        if isinstance(tenant, str) and tenant != provenance.tenant:
-            raise AuditError(
-                f"record seq {record.get('seq')} of the run trail is of tenant {_clean(tenant)!r}, "
-                f"not {provenance.tenant!r}: sync each tenant's run trail to its own trail"
-            )
+    _same_api_host(trail, run)
     last = Head(int(trail[-1]["seq"]), str(trail[-1]["hash"])) if trail else Head(0, GENESIS)
     previous = last_block(trail)
     stamp = provenance.to_json()
@@ -276,6 +271,32 @@ def join_run(
         last = Head(full["seq"], full["hash"])
     joined.append(_sync_record(run, previous, last, stamp, context, now))
     return joined
+
+
+def _api_host(record: Mapping[str, Any]) -> str | None:
+    """The API host a record's `tenant` names (`<host[:port]> client <client id>`), if any."""
+    tenant = record.get("tenant")
+    return tenant.partition(" client ")[0] if isinstance(tenant, str) else None
+
+
+def _same_api_host(trail: Sequence[Mapping[str, Any]], run: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse a run whose records name another API host than the trail's (or each other's).
+
+    A record's `tenant` is the API host and OAuth client it was made against; the trail's name
+    (`provenance.tenant`) is the workflow's label for it, so the two are compared by host only:
+    a new client id of the same tenant joins its trail."""
+    known = next((h for h in map(_api_host, reversed(trail)) if h is not None), None)
+    for record in run:
+        host = _api_host(record)
+        if host is None:
+            continue
+        if known is not None and host != known:
+            raise AuditError(
+                f"record seq {record.get('seq')} of the run trail is of tenant "
+                f"{_clean(record['tenant'])!r}, but the trail's records are of API host "
+                f"{_clean(known)!r}: sync each tenant's run trail to its own trail"
+            )
+        known = host
 
 
 def _sync_record(  # noqa: PLR0917

@@ -59,13 +59,22 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record_tenant(record: Mapping[str, Any]) -> str | None:
-    """The tenant a record belongs to: its own `tenant`, else its run's provenance."""
-    tenant = record.get("tenant")
-    if isinstance(tenant, str):
-        return tenant
+    """The tenant a record belongs to: its run's provenance (the trail's name for it), else
+    its own `tenant` (the API host and client it was made against)."""
     provenance = record.get("provenance")
     found = provenance.get("tenant") if isinstance(provenance, dict) else None
-    return found if isinstance(found, str) else None
+    if isinstance(found, str):
+        return found
+    tenant = record.get("tenant")
+    return tenant if isinstance(tenant, str) else None
+
+
+def _tenants(record: Mapping[str, Any]) -> set[str]:
+    """Every name of a record's tenant: its run's provenance and its own `tenant`."""
+    provenance = record.get("provenance")
+    names = [provenance.get("tenant") if isinstance(provenance, dict) else None]
+    names.append(record.get("tenant"))
+    return {name for name in names if isinstance(name, str)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +86,7 @@ class RecordQuery:
     events: frozenset[str] = frozenset()
 
     def matches(self, record: Mapping[str, Any]) -> bool:
-        if self.tenant is not None and record_tenant(record) != self.tenant:
+        if self.tenant is not None and self.tenant not in _tenants(record):
             return False
         if self.events and record.get("event") not in self.events:
             return False
