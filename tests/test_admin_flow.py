@@ -392,7 +392,7 @@ def test_optimize_counts_answer_rates_by_local_hour(
         "scheduled": True,
     }
     refused = run_cli(admin_emulator, "optimize", "--write")
-    assert refused.exit_code == 2 and "not for the admin profile" in refused.output
+    assert refused.exit_code == 1 and "not for the admin profile" in refused.output
 
 
 def test_reporting_dates_need_a_literal_z(admin_emulator: AdminEmulator) -> None:

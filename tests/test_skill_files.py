@@ -214,7 +214,7 @@ def test_workflow_flags_work_with_the_admin_profile(admin_repo: Path) -> None:
         assert run_cli(emulator, "import", "--skill", "4312345").exit_code == 0
         args = ("plan", "--prune", "--format", "markdown", "--plan-link", "https://ci/run/1")
         pruned = run_cli(emulator, *args)
-    assert both.exit_code == 2 and "exactly one of --campaign ID and --skill ID" in both.output
+    assert both.exit_code == 1 and "exactly one of --campaign ID and --skill ID" in both.output
     assert pruned.exit_code == 0
     assert "note: --prune has no effect on skills" in pruned.stderr
     assert pruned.stdout.endswith("```\n\n[The full plan](https://ci/run/1)\n")

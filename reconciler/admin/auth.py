@@ -31,6 +31,7 @@ from reconciler.admin.settings import AdminSettings, Redactor, checked_url
 from reconciler.cxone.errors import ApiError, OtherApiError
 from reconciler.cxone.settings import Secret
 from reconciler.cxone.transport import Call, Reply, Transport
+from reconciler.util import strictjson
 
 __all__ = ["REFRESH_MARGIN", "Discovery", "TokenSource"]
 
@@ -225,17 +226,13 @@ def _split(url: str) -> tuple[str, str]:
 
 
 def _safe_json(reply: Reply) -> Any:
-    content = reply.response.content
+    content = reply.body
     if len(content) > _MAX_JSON:
         return None
     try:
-        return json.loads(content, parse_constant=_refuse)
+        return strictjson.loads(content)
     except ValueError:
         return None
-
-
-def _refuse(name: str) -> Any:
-    raise ValueError(f"non-finite number {name}")
 
 
 def _header(reply: Reply) -> str | None:

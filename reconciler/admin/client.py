@@ -14,7 +14,6 @@ non-finite numbers.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -36,6 +35,7 @@ from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import RetryPolicy
 from reconciler.cxone.transport import Call, Reply, Transport
 from reconciler.skills.normal import BlockName, MalformedBlock, block_version
+from reconciler.util import strictjson
 
 __all__ = ["MAX_PAGES", "AdminClient"]
 
@@ -261,7 +261,7 @@ class AdminClient:
         if reply.response.status_code == 401:
             self.tokens.invalidate(token)
             again = transport.send(_authorized(call, self.tokens.token().reveal()))
-            reply = Reply(again.response, reply.attempts + again.attempts)
+            reply = Reply(again.response, reply.attempts + again.attempts, again.body)
         if reply.response.status_code not in ok:
             status = reply.response.status_code
             detail = self.redactor.clean(described(_decoded(reply), _header(reply)))
@@ -272,7 +272,7 @@ class AdminClient:
         body = _decoded(reply)
         if obj and not isinstance(body, dict):
             raise self._malformed(endpoint, reply, "the answer is not a JSON object")
-        if body is None and reply.response.content.strip():
+        if body is None and reply.body.strip():
             raise self._malformed(endpoint, reply, "the answer is not JSON")
         return body
 
@@ -320,17 +320,13 @@ def _authorized(call: Call, token: str) -> Call:
 
 
 def _decoded(reply: Reply) -> Any:
-    content = reply.response.content
+    content = reply.body
     if not content.strip() or len(content) > _MAX_BODY:
         return None
     try:
-        return json.loads(content, parse_constant=_refuse)
+        return strictjson.loads(content)
     except ValueError:
         return None
-
-
-def _refuse(name: str) -> Any:
-    raise ValueError(f"non-finite number {name}")
 
 
 def _header(reply: Reply) -> str | None:

@@ -279,7 +279,8 @@ def check_plan(status: int | None, markdown: Path | None, plan_json: Path | None
     """What a plan step left, if it is a plan; GitopsError when it failed or left none.
 
     `status` is the exit status of `cxsched plan --detailed-exitcode` (None: not detailed);
-    with plan.json, 2 must come with changes and 0 without.
+    with plan.json, 2 must come with changes or unmanaged schedules (drift), and 0 without
+    changes.
     """
     if status is not None and status not in (0, 2):
         raise GitopsError(f"the plan failed (exit {status}); read the plan step's log above.")
@@ -288,7 +289,8 @@ def check_plan(status: int | None, markdown: Path | None, plan_json: Path | None
     if plan_json is None:
         return f"{markdown} holds a plan"
     changes = _plan_changes(plan_json)
-    if status is not None and (status == 2) != (changes > 0):
+    drift = changes > 0 or _unmanaged(plan_json) > 0
+    if status is not None and ((status == 2 and not drift) or (status == 0 and changes > 0)):
         raise GitopsError(
             f"plan exit status {status} does not match {plan_json} ({changes} change(s)); "
             "the plan step is broken: read its log above."
@@ -315,6 +317,21 @@ def _plan_changes(path: Path) -> int:
     if not isinstance(actions, list) or len(kinds) != len(actions):
         raise GitopsError(f"{path} is not a cxsched plan (no list of actions).")
     return sum(1 for kind in kinds if kind != "noop")
+
+
+def plan_has_changes(path: Path) -> bool:
+    """Whether the saved plan at `path` has a create, update or delete (an apply to make)."""
+    try:
+        return _plan_changes(path) > 0
+    except GitopsError:
+        return False
+
+
+def _unmanaged(path: Path) -> int:
+    """The plan's count of unmanaged schedules (live, in no file), 0 when it has none."""
+    summary = json.loads(_text_of(path)).get("summary")
+    count = summary.get("unmanaged") if isinstance(summary, dict) else 0
+    return count if isinstance(count, int) else 0
 
 
 def head_text(trail: Path) -> str:

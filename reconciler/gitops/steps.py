@@ -41,6 +41,7 @@ from reconciler.gitops.github import (
     append_summary,
     check_plan,
     comment_body,
+    plan_has_changes,
     run_url,
     summary_text,
     sync_drift_issue,
@@ -208,7 +209,10 @@ def _plan_step_status(status: int) -> int:
 
 
 def _planned(settings: StepSettings, status: int) -> dict[str, str]:
-    return _outputs(settings, status, changes=status == 2, plan=status in (0, 2))
+    """Outputs of a plan: `changes` only when there is something to apply (exit 2 also means
+    drift that no apply resolves, an unmanaged schedule)."""
+    changes = status == 2 and plan_has_changes(Path(settings.plan_file))
+    return _outputs(settings, status, changes=changes, plan=status in (0, 2))
 
 
 def _outputs(settings: StepSettings, status: int, *, changes: bool, plan: bool) -> dict[str, str]:
