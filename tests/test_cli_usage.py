@@ -17,7 +17,7 @@ from reconciler.cli import main
     [
         (["plan", "--detailed-exitcod"], "No such option '--detailed-exitcod'"),
         (["plan", "--format", "yaml"], "Invalid value for '--format'"),
-        (["import"], "Missing option '--campaign'"),
+        (["import"], "give exactly one of --campaign ID and --skill ID"),
         (["apply", "--workers", "99"], "Invalid value for '--workers'"),
         (["audit", "verify", "--expect"], "No such option '--expect'"),
         (["--no-such-flag", "plan"], "No such option '--no-such-flag'"),

@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 from reconciler.audit.trail import RECORD_FIELDS
 from reconciler.cli import main
 from reconciler.emulator import Emulator
+from reconciler.util.hashing import canonical_json
 from support.apply import TRAIL, records, write_file
 from support.emulator import EmulatorFactory
 from support.hostile import Answer, HostileProxy, Request
@@ -201,7 +202,8 @@ def test_audit_show_strips_what_a_tampered_trail_holds(run: Run, tmp_path: Path)
     record: dict[str, object] = dict.fromkeys(RECORD_FIELDS)
     record.update(seq=1, event="write", hash="sha256:0", time="2027-01-04T00:00:00Z")
     record["error"] = "\x1b[2J\n::add-mask::x\nBearer abc.def"
-    (tmp_path / "trail.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    line = canonical_json(record)  # a line as cxsched writes it; only its content is hostile
+    (tmp_path / "trail.jsonl").write_text(line + "\n", encoding="utf-8")
     shown = run("audit", "show", "--audit-file", "trail.jsonl")
     assert shown.exit_code == 0
     assert shown.stdout.endswith("error: Bearer ***\n")

@@ -102,7 +102,7 @@ def test_update_leaves_schedules_not_on_the_tenant_and_refuses_out(
     assert "--update rewrites the declared files in place" in refused.stderr
     missing = cli(emulator, ["import"])
     assert missing.exit_code == 1
-    assert "pass --campaign ID (the campaign to import), or --update" in missing.stderr
+    assert "give exactly one of --campaign ID and --skill ID" in missing.stderr
 
 
 def test_fields_added_or_removed_live_are_added_or_removed_in_the_file(

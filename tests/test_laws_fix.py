@@ -38,7 +38,7 @@ def test_sunday_and_saturday_bans_become_blackouts_keeping_the_file(
     assert err == (
         "schedules/laws/s.yaml: added 2 blackout periods the calling laws require, removing "
         "8.0 hours of callable time (not legal advice)\n"
-        "1 file checked: no problems found\n"
+        "1 schedule file checked: no problems found\n"
     )
     reason = "(R.I. Gen. Laws 5-61-3.6; 5-61-2 (hours of operation))"
     assert path.read_text("utf-8") == text + (
@@ -50,7 +50,7 @@ def test_sunday_and_saturday_bans_become_blackouts_keeping_the_file(
         '    endTime: "2027-01-10T17:30:00-05:00"\n'
         f'    reason: "Calling law: US-RI allows none on Sundays {reason}"\n'
     )
-    assert fix(tmp_path, monkeypatch) == (0, "", "1 file checked: no problems found\n")
+    assert fix(tmp_path, monkeypatch) == (0, "", "1 schedule file checked: no problems found\n")
 
 
 def test_conflicting_jurisdictions_are_named_with_the_split(
@@ -102,7 +102,11 @@ def test_fix_on_a_copy_of_the_examples(tmp_path: Path, monkeypatch: pytest.Monke
     config = (REPO / "cxsched.yaml").read_text("utf-8")
     (tmp_path / "cxsched.yaml").write_text(config, encoding="utf-8")
     before = {p: p.read_bytes() for p in (tmp_path / "schedules").rglob("*.yaml")}
-    assert fix(tmp_path, monkeypatch) == (0, "", "9 files checked: no problems found\n")
+    assert fix(tmp_path, monkeypatch) == (
+        0,
+        "",
+        "8 schedule files and cxsched.yaml checked: no problems found\n",
+    )
     assert {p: p.read_bytes() for p in before} == before
     # Calling Texas too: the Q1 renewals (windows 08:00-21:00) need Sunday mornings closed.
     wider = config.replace(

@@ -497,7 +497,7 @@ def test_undeclared_schedules_get_a_note(tmp_path: Path, monkeypatch: pytest.Mon
     assert result.stderr == (
         "note: 1 schedule declares no audience, so calling hours were checked against the "
         "national baseline of their zones' countries only; declare `audience` (docs/laws.md)\n"
-        "1 file checked: no problems found\n"
+        "1 schedule file checked: no problems found\n"
     )
 
 

@@ -24,6 +24,8 @@ from reconciler.audit.trail import RECORD_FIELDS
 from reconciler.cli import main
 from reconciler.emulator import Emulator
 from reconciler.plan import planfile
+from reconciler.plan.build import PLAN_FORMAT_VERSION
+from reconciler.util.hashing import canonical_json
 from support.apply import POST, TOKEN, cli, counters, write_file
 
 FILE = "schedules/c1/a.yaml"
@@ -100,7 +102,7 @@ def test_a_huge_integer_is_a_finding_and_the_other_files_are_still_checked(repo:
     )
     assert lines[1].startswith("schedules/c1/b.yaml:") and "unknown-timezone" in lines[1]
     assert len(lines) == 2
-    assert result.stderr == "2 files checked: 2 errors, 0 warnings\n"
+    assert result.stderr == "2 schedule files checked: 2 errors, 0 warnings\n"
 
 
 # --- plan files -------------------------------------------------------------------------------
@@ -120,7 +122,10 @@ def _edits(text: str) -> dict[str, str]:
     return {
         "nan-limit": text.replace(f'"max_call_rate": {rate}', '"max_call_rate": NaN', 1),
         "infinite-limit": text.replace(f'"max_call_rate": {rate}', '"max_call_rate": 1e400', 1),
-        "huge-integer": text.replace('"format_version": 1', '"format_version": 1' + "0" * 5000),
+        "huge-integer": text.replace(
+            f'"format_version": {PLAN_FORMAT_VERSION}',
+            f'"format_version": {PLAN_FORMAT_VERSION}' + "0" * 5000,
+        ),
         "deep": text.rstrip().rstrip("}") + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
     }
 
@@ -192,7 +197,7 @@ def _long_trail(path: Path, count: int) -> None:
         record: dict[str, object] = dict.fromkeys(RECORD_FIELDS)
         record.update(seq=seq, event="plan", time="2027-01-04T00:00:00Z", hash="sha256:0")
         record.update(run_id=f"run-{seq:05d}", actor="tester", campaigns=["c1", "c2"])
-        lines.append(json.dumps(record))
+        lines.append(canonical_json(record))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

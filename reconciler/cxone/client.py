@@ -180,7 +180,7 @@ class CxoneClient:
         label = endpoints.EXPORT_DOWNLOAD
         call = Call(label, path)
         reply = self._send(call)
-        data = reply.response.content
+        data = reply.body
         if len(data) > max_bytes:
             detail = f"the file is larger than {max_bytes} bytes; refusing it"
             raise OtherApiError(label.method, label.template, 200, reply.attempts, detail)
