@@ -156,7 +156,9 @@ def check_validate(bindir: Path, work: Path, env: dict[str, str]) -> int:
             copy(source / name, target / name)
         done = run([bindir / "cxsched", "validate"], cwd=target, env=env)
         said = done.stdout + done.stderr
-        found = re.search(r"(\d+) files? checked: no problems found", said)
+        found = re.search(
+            r"(\d+) schedule files?(?: and cxsched\.yaml)? checked: no problems found", said
+        )
         if not found:
             raise CheckError(f"cxsched validate in a copy of {source} said: {said.strip()}")
         files += int(found[1])
