@@ -208,7 +208,7 @@ def test_plan_one_decides_a_single_schedule_like_make_plan() -> None:
 
 def test_plan_metadata() -> None:
     plan = plan_of((desired("B"), desired("A", campaign="c0")), [])
-    assert plan.format_version == PLAN_FORMAT_VERSION == 1
+    assert plan.format_version == PLAN_FORMAT_VERSION == 2
     assert plan.tool_version == __version__
     assert plan.files == ("schedules/c0/a.yaml", "schedules/c1/b.yaml")
     assert plan.paths == ("schedules",)
@@ -258,7 +258,7 @@ def _broken(edit: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d.update(format_version=2), "plan format version 2 is not supported"),
+        (lambda d: d.update(format_version=3), "plan format version 3 is not supported"),
         (lambda d: d.pop("desired_digest"), "plan JSON /desired_digest is missing"),
         (lambda d: d.update(prune="yes"), "plan JSON /prune must be a boolean, not str"),
         (lambda d: d.update(files=[1]), "plan JSON /files/0 must be a string"),

@@ -216,7 +216,7 @@ def test_json_format_is_the_plan_file() -> None:
     plan = sample_plan()
     text = render_plan(plan, "json")
     assert text == plan_text(plan)
-    assert json.loads(text)["format_version"] == 1
+    assert json.loads(text)["format_version"] == 2
 
 
 def test_call_counts_line() -> None:

@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 #: The version of the JSON plan format (docs/plan-format.md); bumped on any incompatible change.
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2
 
 ActionKind = Literal["create", "update", "delete", "noop"]
 ACTION_KINDS: tuple[ActionKind, ...] = ("create", "update", "delete", "noop")
@@ -71,8 +71,9 @@ class Action:
     base_version: VersionToken | None  # the version the decision was made on; None for create
     changes: tuple[FieldChange, ...]  # empty for noop and delete
     body: Mapping[str, Any] | None  # create: full desired body; update: merge patch
-    desired: Mapping[str, Any] | None  # canonical desired body (ignores applied); None for delete
-    desired_hash: str | None  # payload_hash(desired)
+    desired: Mapping[str, Any] | None  # canonical desired body (ignores applied); None for
+    # delete and noop (a noop keeps only its hash)
+    desired_hash: str | None  # payload_hash of the canonical desired body
     source: str | None  # the desired file, repo-relative POSIX path
 
     @property
@@ -175,7 +176,7 @@ def _decided(
         base_version=None if live is None else live.version,
         changes=changes,
         body=body,
-        desired=wanted,
+        desired=None if kind == "noop" else wanted,
         desired_hash=payload_hash(wanted),
         source=source_path(desired.path),
     )
