@@ -121,7 +121,7 @@ def test_each_number_alone_matches(value: Any) -> None:
 
 
 def test_strings_that_look_like_small_floats_are_left_alone() -> None:
-    tricky = ["x 1e-7", "0.00001", " 1e-5", "a\n 1e-5", "é 😀 \u2028 \x7f \x00 \\ \""]
+    tricky = ["x 1e-7", "0.00001", " 1e-5", "a\n 1e-5", 'é 😀 \u2028 \x7f \x00 \\ "']
     plan = _with_values(_plan("Weekdays", description="ré 1e-7"), tricky)
     assert plan_bytes(plan) == _stdlib(plan)
     assert "ré 1e-7" in plan_text(plan)

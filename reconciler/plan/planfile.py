@@ -40,8 +40,8 @@ from reconciler.util.atomic import write_atomic
 
 __all__ = [
     "load_plan",
-    "plan_from_json",
     "plan_bytes",
+    "plan_from_json",
     "plan_hash",
     "plan_json",
     "plan_text",
