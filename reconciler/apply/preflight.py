@@ -8,7 +8,9 @@ checks that passed, as the audit trail records them):
   made from (their digest), and the dialer limits it recorded must still hold. Nothing is read
   from the tenant.
 - `one_go_plan`: a fresh plan of the desired state against the live tenant (one list call per
-  campaign page and the capacity call), limits checked against the live capacity.
+  campaign page and the capacity call), limits checked against the live capacity; the reads
+  may have been started while the desired state was validated (`reconciler.plan.prefetch`),
+  the writes never are.
 
 Errors: `reconciler.errors.PlanError` for an unusable or stale plan file,
 `reconciler.plan.checks.LimitsExceeded` (an `InputError`) for limits exceeded, and the input
@@ -29,6 +31,7 @@ from reconciler.errors import PlanError
 from reconciler.plan.build import Plan, make_plan, read_live
 from reconciler.plan.checks import limits_check, validated_check
 from reconciler.plan.planfile import load_plan
+from reconciler.plan.prefetch import TenantReader
 from reconciler.validate.desired import DesiredState
 
 __all__ = ["LoadDesired", "Prepared", "approval_check", "one_go_plan", "saved_plan"]
@@ -80,10 +83,17 @@ def one_go_plan(
     paths: Sequence[Path],
     *,
     prune: bool,
+    reader: TenantReader | None = None,
 ) -> Prepared:
-    """A fresh plan of `desired` against the live tenant, limits checked against it."""
-    live = read_live(api, {item.campaign_id for item in desired.schedules})
-    limits = api.tenant_limits()
+    """A fresh plan of `desired` against the live tenant, limits checked against it; `reader`
+    has the reads made while `desired` was validated."""
+    campaigns = {item.campaign_id for item in desired.schedules}
+    if reader is None:
+        live = read_live(api, campaigns)
+        limits = api.tenant_limits()
+    else:
+        live = reader.live(campaigns)
+        limits = reader.limits()
     check, _ = limits_check(desired, limits, "the tenant's live capacity")
     plan = make_plan(
         desired, live, repo, limits=limits, prune=prune, paths=[p.as_posix() for p in paths]

@@ -3,8 +3,9 @@
 With a saved plan (one `.json` argument) exactly that plan is applied, after checking that it
 is of this format and tool major version, that the desired files it was made from still
 validate and have not changed since (their digest), and nothing else is read from the tenant:
-one write per change. With paths (default `schedules/`) the plan is made and shown first; on a
-terminal you confirm it, in CI `--auto-approve` does; without either apply refuses before any
+one write per change. With paths (default `schedules/`) the plan is made and shown first (the
+tenant is read while the files are validated; nothing is written before they all validate); on
+a terminal you confirm it, in CI `--auto-approve` does; without either apply refuses before any
 call (the checks are `reconciler.apply.preflight`'s). Conflicts of a one-go apply are
 re-planned per schedule (see `reconciler.apply.run`).
 
@@ -30,10 +31,15 @@ from reconciler.apply.run import ActionResult, ApplyResult, apply_plan
 from reconciler.audit.trail import AuditTrail, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
-from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
-from reconciler.config import load_repo_config
+from reconciler.commands._desired import (
+    DEFAULT_PATHS,
+    load_valid_desired,
+    validate_first_on_error,
+)
+from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import InputError
 from reconciler.plan.build import Plan
+from reconciler.plan.prefetch import TenantReader, expected_campaigns
 from reconciler.plan.render import render_plan
 from reconciler.plan.render.calls import render_call_counts
 
@@ -87,26 +93,36 @@ def command(
         raise click.UsageError("--prune is decided when a plan is made: use `plan --prune --out`")
     prepared = saved_plan(targets[0], partial(load_valid_desired, repo=repo)) if saved else None
     paths = targets or DEFAULT_PATHS
-    desired = None if saved else load_valid_desired(paths, repo)
     if not saved and not auto_approve and not _interactive():
+        load_valid_desired(paths, repo)  # its errors first; then the refusal, before any call
         raise InputError(
             "apply without a saved plan needs confirmation, and this is not a terminal: "
             "pass --auto-approve (CI), or save a plan with `cxsched plan --out plan.json` "
             "and apply that file"
         )
-    trail = AuditTrail(trail_path(repo, audit_file), run_context(_command_line(targets, prune)))
-    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+    with validate_first_on_error(paths, repo):
+        client = build_client(**api, profile_rps=repo.tenant.requests_per_second)
+    with client:
         if prepared is None:
-            assert desired is not None
-            prepared = one_go_plan(client, desired, repo, paths, prune=prune)
+            prepared = _one_go(client, repo, paths, prune)
             if not _approved(prepared.plan, auto_approve):
                 click.echo("Apply cancelled: nothing was changed.")
                 ctx.exit(1)
             prepared = prepared._replace(checks=(*prepared.checks, approval_check(auto_approve)))
+        trail = AuditTrail(trail_path(repo, audit_file), run_context(_command_line(targets, prune)))
         result = _apply(client, prepared, trail, replan=not saved, workers=workers)
         calls = client.call_counts()
     _report(result, calls)
     ctx.exit(0 if result.ok else 1)
+
+
+def _one_go(api: ScheduleAPI, repo: RepoConfig, paths: Sequence[Path], prune: bool) -> Prepared:
+    """Validate `paths` while the tenant is read; no write before they all validate."""
+    with TenantReader(api, expected_campaigns(paths)) as reader:
+        desired = load_valid_desired(
+            paths, repo, started=reader.start, stopped="nothing was applied"
+        )
+        return one_go_plan(api, desired, repo, paths, prune=prune, reader=reader)
 
 
 def _command_line(targets: Sequence[Path], prune: bool) -> str:

@@ -1,10 +1,11 @@
 """`cxsched plan [PATH...]`: what would change on the tenant, field by field.
 
-The desired state (default `schedules/`) is validated first: if it has errors they are printed
-and no API call is made. Then the tenant is read with the minimum of calls (one token, the
-dialer capacity, one list per campaign page), the dialer limits are checked against the live
-capacity, and the plan is rendered as text, markdown (a PR comment) or JSON. `--out` saves it
-for `cxsched apply FILE`. The calls made are listed on stderr.
+The tenant is read with the minimum of calls (one token, the dialer capacity, one list per
+campaign page) while the desired state (default `schedules/`) is validated: if it has errors
+they are printed, what was read is discarded and nothing is planned (plan never writes). Then
+the dialer limits are checked against the live capacity, and the plan is rendered as text,
+markdown (a PR comment) or JSON, serialised once for `--out` (the file `cxsched apply FILE`
+takes) and the audit trail's plan hash. The calls made are listed on stderr.
 
 Exit codes: 0 success (with `--detailed-exitcode`: no changes), 2 changes pending (only with
 `--detailed-exitcode`), 1 invalid desired state, limits exceeded or an API failure.
@@ -19,18 +20,24 @@ from typing import Any, cast
 
 import click
 
-from reconciler.api.protocol import CallCounts, ScheduleAPI
+from reconciler.api.protocol import CallCounts
 from reconciler.audit.records import plan_record
 from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
-from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
+from reconciler.commands._desired import (
+    DEFAULT_PATHS,
+    echo_findings,
+    load_valid_desired,
+    validate_first_on_error,
+)
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.plan.build import Plan, make_plan, read_live
+from reconciler.plan.build import Plan, make_plan
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
-from reconciler.plan.planfile import plan_hash, save_plan
+from reconciler.plan.planfile import plan_bytes, plan_hash, save_plan
+from reconciler.plan.prefetch import TenantReader, expected_campaigns
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
 from reconciler.validate.desired import DesiredState
 
@@ -83,10 +90,14 @@ def command(
     """Show what applying PATHs (default schedules/) would change on the tenant."""
     repo = load_repo_config(config)
     targets = paths or DEFAULT_PATHS
-    desired = load_valid_desired(targets, repo)
-    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+    with validate_first_on_error(targets, repo):
+        client = build_client(**api, profile_rps=repo.tenant.requests_per_second)
+    with client, TenantReader(client, expected_campaigns(targets)) as reader:
+        desired = load_valid_desired(
+            targets, repo, started=reader.start, stopped="nothing was planned"
+        )
         try:
-            limits, limit_check, live = _read_tenant(client, desired)
+            limits, limit_check, live = _read_tenant(reader, desired)
         except CxschedError:
             _echo_calls(client.call_counts())  # then the error, as every command ends
             raise
@@ -94,26 +105,33 @@ def command(
     plan = make_plan(
         desired, live, repo, limits=limits, prune=prune, paths=[p.as_posix() for p in targets]
     )
-    text = render_plan(
-        plan,
-        cast(PlanFormat, fmt),
-        color=fmt == "text" and sys.stdout.isatty(),
-        plan_link=plan_link,
-        plan_file=out.as_posix() if out else None,
+    del live
+    data = plan_bytes(plan)
+    text = (
+        data.decode("utf-8")
+        if fmt == "json"
+        else render_plan(
+            plan,
+            cast(PlanFormat, fmt),
+            color=fmt == "text" and sys.stdout.isatty(),
+            plan_link=plan_link,
+            plan_file=out.as_posix() if out else None,
+        )
     )
     if out is not None:
-        save_plan(plan, out)
-    _audit(repo, plan, (validated_check(desired), limit_check), targets, prune)
+        save_plan(plan, out, data)
+    checks = (validated_check(desired), limit_check)
+    _audit(repo, plan, plan_hash(plan, data), checks, targets=targets, prune=prune)
     click.echo(text, nl=False)
     _echo_calls(calls)
     ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
 
 
 def _read_tenant(
-    client: ScheduleAPI, desired: DesiredState
+    reader: TenantReader, desired: DesiredState
 ) -> tuple[TenantLimits, Check, dict[str, list[LiveSchedule]]]:
     """Live capacity (limits re-checked against it), then the live schedules."""
-    limits = client.tenant_limits()
+    limits = reader.limits()
     try:
         check, findings = limits_check(desired, limits, "the tenant's live capacity")
     except LimitsExceeded as exc:
@@ -122,7 +140,7 @@ def _read_tenant(
             "dialer limits exceed the tenant's live capacity; nothing was planned"
         ) from exc
     echo_findings(findings, len(desired.files))
-    live = read_live(client, {item.campaign_id for item in desired.schedules})
+    live = reader.live({item.campaign_id for item in desired.schedules})
     return limits, check, live
 
 
@@ -131,13 +149,19 @@ def _echo_calls(counts: CallCounts) -> None:
 
 
 def _audit(
-    repo: RepoConfig, plan: Plan, checks: Sequence[Check], targets: Sequence[Path], prune: bool
+    repo: RepoConfig,
+    plan: Plan,
+    digest: str,
+    checks: Sequence[Check],
+    *,
+    targets: Sequence[Path],
+    prune: bool,
 ) -> None:
     words = ["plan", *(t.as_posix() for t in targets), *(["--prune"] if prune else [])]
     trail = AuditTrail(trail_path(repo), run_context(" ".join(words)))
     record = plan_record(
         action="plan",
-        plan_hash=plan_hash(plan),
+        plan_hash=digest,
         desired_digest=plan.desired_digest,
         campaigns=plan.campaigns,
         counts=plan.counts()._asdict(),
