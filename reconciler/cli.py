@@ -1,7 +1,8 @@
 """The `cxsched` command line: parse, call one library function, render, choose the exit code.
 
 Subcommands live one per module in `reconciler.commands` and are imported only when used, so
-`cxsched validate` does not pay for the HTTP client or the emulator. Exit codes: 0 success (no
+`cxsched validate` does not pay for the HTTP client or the emulator, and `cxsched --help`
+imports none of them (their one-line help is `SHORT_HELP`). Exit codes: 0 success (no
 changes), 1 expected failure (invalid input, API failure, conflict), 2 success with changes
 pending (`plan --detailed-exitcode`), 3 a bug, 130 interrupted.
 """
@@ -19,7 +20,7 @@ import click
 from reconciler import __version__
 from reconciler.errors import CxschedError
 
-__all__ = ["main"]
+__all__ = ["SHORT_HELP", "main"]
 
 #: command name -> module of `reconciler.commands` that defines `command`.
 _COMMANDS: dict[str, str] = {
@@ -33,6 +34,20 @@ _COMMANDS: dict[str, str] = {
     "audit": "audit",
     "emulator": "emulator",
 }
+#: command name -> its one-line help (the first sentence of its docstring), so that `--help`
+#: lists the commands without importing them; a test checks it against the commands.
+SHORT_HELP: dict[str, str] = {
+    "validate": "Check schedule files in PATHs (default schedules/) against the schema and the "
+    "rules.",
+    "plan": "Show what applying PATHs (default schedules/) would change on the tenant.",
+    "apply": "Apply a saved plan, or plan PATHs (default schedules/) and apply after confirmation.",
+    "import": "Write the live schedules of campaign ID as desired files with pinned ids.",
+    "optimize": "Recommend callRate, maxConcurrentCalls and peakHourBoost from answer rates.",
+    "adherence": "Compare the attempts each schedule planned with those the dialer made.",
+    "export": "Export interactions of a campaign, or schedule metadata with --local.",
+    "audit": "Verify or show the hash-chained audit trail of plan and apply runs.",
+    "emulator": "A local CXone emulator: the contract's API over HTTP, for demos, tests and CI.",
+}
 _PACKAGE = "reconciler.commands"
 
 
@@ -41,6 +56,19 @@ class _LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name, mod in _COMMANDS.items() if _module_exists(mod)]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their one-line help, as click lists them, without importing them."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [
+            (name, click.Command(name, help=SHORT_HELP[name]).get_short_help_str(limit))
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = _COMMANDS.get(cmd_name)
