@@ -55,7 +55,7 @@ def test_help_imports_no_command_module() -> None:
 
 
 def test_a_subcommand_still_dispatches() -> None:
-    result = CliRunner().invoke(main, ["plan", "--help"])
+    result = CliRunner().invoke(main, ["plan", "--help"], prog_name="cxsched")
     assert result.exit_code == 0
     assert result.output.startswith("Usage: cxsched plan [OPTIONS] [PATH...]\n")
     assert importlib.import_module("reconciler.commands.plan").command.name == "plan"
