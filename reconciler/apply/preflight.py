@@ -28,7 +28,7 @@ from reconciler.api.protocol import ScheduleAPI
 from reconciler.audit.trail import Check
 from reconciler.config import RepoConfig
 from reconciler.errors import PlanError
-from reconciler.plan.build import Plan, make_plan, read_live
+from reconciler.plan.build import Plan, make_plan, make_plan_from, read_live
 from reconciler.plan.checks import limits_check, validated_check
 from reconciler.plan.planfile import load_plan
 from reconciler.plan.prefetch import TenantReader
@@ -88,16 +88,17 @@ def one_go_plan(
     """A fresh plan of `desired` against the live tenant, limits checked against it; `reader`
     has the reads made while `desired` was validated."""
     campaigns = {item.campaign_id for item in desired.schedules}
+    targets = [p.as_posix() for p in paths]
     if reader is None:
         live = read_live(api, campaigns)
         limits = api.tenant_limits()
+        check, _ = limits_check(desired, limits, "the tenant's live capacity")
+        plan = make_plan(desired, live, repo, limits=limits, prune=prune, paths=targets)
     else:
-        live = reader.live(campaigns)
         limits = reader.limits()
-    check, _ = limits_check(desired, limits, "the tenant's live capacity")
-    plan = make_plan(
-        desired, live, repo, limits=limits, prune=prune, paths=[p.as_posix() for p in paths]
-    )
+        check, _ = limits_check(desired, limits, "the tenant's live capacity")
+        pairs = reader.stream(campaigns)
+        plan = make_plan_from(desired, pairs, repo, limits=limits, prune=prune, paths=targets)
     return Prepared(plan, desired, (validated_check(desired), check))
 
 

@@ -33,8 +33,7 @@ from reconciler.commands._desired import (
 )
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
-from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.plan.build import Plan, make_plan
+from reconciler.plan.build import Plan, make_plan_from
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
 from reconciler.plan.planfile import plan_bytes, plan_hash, save_plan
 from reconciler.plan.prefetch import TenantReader, expected_campaigns
@@ -97,15 +96,11 @@ def command(
             targets, repo, started=reader.start, stopped="nothing was planned"
         )
         try:
-            limits, limit_check, live = _read_tenant(reader, desired)
+            plan, limit_check = _plan(reader, desired, repo, targets, prune)
         except CxschedError:
             _echo_calls(client.call_counts())  # then the error, as every command ends
             raise
         calls = client.call_counts()
-    plan = make_plan(
-        desired, live, repo, limits=limits, prune=prune, paths=[p.as_posix() for p in targets]
-    )
-    del live
     data = plan_bytes(plan)
     text = (
         data.decode("utf-8")
@@ -127,10 +122,15 @@ def command(
     ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
 
 
-def _read_tenant(
-    reader: TenantReader, desired: DesiredState
-) -> tuple[TenantLimits, Check, dict[str, list[LiveSchedule]]]:
-    """Live capacity (limits re-checked against it), then the live schedules."""
+def _plan(
+    reader: TenantReader,
+    desired: DesiredState,
+    repo: RepoConfig,
+    targets: Sequence[Path],
+    prune: bool,
+) -> tuple[Plan, Check]:
+    """Live capacity (limits re-checked against it), then the plan, each campaign decided as
+    its live schedules arrive."""
     limits = reader.limits()
     try:
         check, findings = limits_check(desired, limits, "the tenant's live capacity")
@@ -140,8 +140,10 @@ def _read_tenant(
             "dialer limits exceed the tenant's live capacity; nothing was planned"
         ) from exc
     echo_findings(findings, len(desired.files))
-    live = reader.live({item.campaign_id for item in desired.schedules})
-    return limits, check, live
+    live = reader.stream({item.campaign_id for item in desired.schedules})
+    paths = [p.as_posix() for p in targets]
+    plan = make_plan_from(desired, live, repo, limits=limits, prune=prune, paths=paths)
+    return plan, check
 
 
 def _echo_calls(counts: CallCounts) -> None:

@@ -48,6 +48,7 @@ __all__ = [
     "PlanCounts",
     "Unmanaged",
     "make_plan",
+    "make_plan_from",
     "plan_one",
     "read_live",
     "source_path",
@@ -207,21 +208,41 @@ def make_plan(
     paths: Sequence[str],
 ) -> Plan:
     """Decide every action for the managed campaigns; pure (no I/O)."""
+    campaigns = sorted({schedule.campaign_id for schedule in desired.schedules})
+    pairs = ((campaign_id, live.get(campaign_id, ())) for campaign_id in campaigns)
+    return make_plan_from(desired, pairs, config, limits=limits, prune=prune, paths=paths)
+
+
+def make_plan_from(
+    desired: DesiredState,
+    live: Iterable[tuple[str, Sequence[LiveSchedule]]],
+    config: RepoConfig,
+    *,
+    limits: TenantLimits,
+    prune: bool,
+    paths: Sequence[str],
+) -> Plan:
+    """`make_plan`, with the live schedules given campaign by campaign, in any order, as they
+    arrive (`reconciler.plan.prefetch.TenantReader.stream`): each campaign is decided when its
+    schedules are there, and its live side is not kept. `live` must give every campaign of
+    `desired` (ValueError otherwise: a campaign not read is not a campaign without schedules);
+    other campaigns are skipped."""
     by_campaign: dict[str, list[DesiredSchedule]] = {}
     for schedule in desired.schedules:
         by_campaign.setdefault(schedule.campaign_id, []).append(schedule)
     actions: list[Action] = []
     unmanaged: list[Unmanaged] = []
-    for campaign_id in sorted(by_campaign):
-        match = match_campaign(by_campaign[campaign_id], live.get(campaign_id, ()))
-        rules = config.ignore_differences
-        actions.extend(plan_one(item, found, rules) for item, found in match.pairs)
-        pruning = prune and campaign_id in config.prune_campaigns
-        for other in match.rest:
-            if pruning:
-                actions.append(_delete(other))
-            else:
-                unmanaged.append(Unmanaged(campaign_id, other.schedule_id, other.name))
+    left = set(by_campaign)
+    for campaign_id, found in live:
+        if campaign_id in left:
+            left.discard(campaign_id)
+            decided, alone = _plan_campaign(
+                campaign_id, by_campaign[campaign_id], found, config, prune=prune
+            )
+            actions.extend(decided)
+            unmanaged.extend(alone)
+    if left:
+        raise ValueError(f"the live schedules of {', '.join(sorted(left))} were not given")
     return Plan(
         format_version=PLAN_FORMAT_VERSION,
         tool_version=__version__,
@@ -235,6 +256,28 @@ def make_plan(
         actions=tuple(sorted(actions, key=_action_key)),
         unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.campaign_id, u.name, u.schedule_id))),
     )
+
+
+def _plan_campaign(
+    campaign_id: str,
+    schedules: Sequence[DesiredSchedule],
+    live: Sequence[LiveSchedule],
+    config: RepoConfig,
+    *,
+    prune: bool,
+) -> tuple[list[Action], list[Unmanaged]]:
+    """One campaign's actions and the unmanaged schedules it leaves alone."""
+    match = match_campaign(schedules, live)
+    rules = config.ignore_differences
+    actions = [plan_one(item, found, rules) for item, found in match.pairs]
+    unmanaged: list[Unmanaged] = []
+    pruning = prune and campaign_id in config.prune_campaigns
+    for other in match.rest:
+        if pruning:
+            actions.append(_delete(other))
+        else:
+            unmanaged.append(Unmanaged(campaign_id, other.schedule_id, other.name))
+    return actions, unmanaged
 
 
 def _action_key(action: Action) -> tuple[str, str, int, str]:

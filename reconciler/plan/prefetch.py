@@ -6,8 +6,10 @@ state is expected to manage (`expected_campaigns`: the folder names of `schedule
 one list call per page. The caller validates meanwhile, then asks for what it needs:
 
 - `limits()` waits for the capacity (its error, if reading it failed, is raised here);
-- `live(campaign_ids)` stops the thread from reading any campaign not among them, waits for it,
-  reads the campaigns it did not expect, and drops the ones read but not needed.
+- `stream(campaign_ids)` stops the thread from reading any campaign not among them and gives
+  each of them, with its live schedules, as soon as it is read (a plan decides it meanwhile:
+  `reconciler.plan.build.make_plan_from`), then reads the campaigns it did not expect; the
+  ones read but not needed are dropped. `live(campaign_ids)` is the same as a mapping.
 
 Start it only once any worker processes of validation have been forked (`load_desired`'s
 `started` hook): a process must not fork while this thread may hold a lock.
@@ -22,8 +24,9 @@ Errors: the `reconciler.api.errors` of the reads asked for, from `limits()` and 
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -56,6 +59,9 @@ class _Stopped(Exception):
     """The reader was told to stop, between two pages."""
 
 
+_Read = tuple[str, list[LiveSchedule] | None, BaseException | None]
+
+
 class TenantReader:
     """Capacity and live schedules of the expected campaigns, read in a background thread."""
 
@@ -67,8 +73,8 @@ class TenantReader:
         self._stop = threading.Event()
         self._limits: TenantLimits | None = None
         self._limits_error: BaseException | None = None
-        self._live: dict[str, list[LiveSchedule]] = {}
-        self._failed: dict[str, BaseException] = {}
+        #: (campaign, its schedules, the error reading it); None once the thread is done
+        self._read: queue.SimpleQueue[_Read | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="cxsched-read", daemon=True)
         self._started = False
 
@@ -85,7 +91,8 @@ class TenantReader:
         self._stop.set()
         if self._started:
             self._thread.join()
-        self._live.clear()
+        while not self._read.empty():
+            self._read.get_nowait()
 
     def __enter__(self) -> TenantReader:
         return self
@@ -110,23 +117,30 @@ class TenantReader:
 
     def live(self, campaign_ids: Iterable[str]) -> dict[str, list[LiveSchedule]]:
         """Every live schedule of each of `campaign_ids`, as `read_live` gives them."""
+        return dict(sorted(self.stream(campaign_ids)))
+
+    def stream(self, campaign_ids: Iterable[str]) -> Iterator[tuple[str, list[LiveSchedule]]]:
+        """Each of `campaign_ids` with its live schedules, as soon as they are read."""
         wanted = set(campaign_ids)
         with self._lock:
             self._wanted = wanted
-        if self._started:
-            self._thread.join()
+        left = set(wanted)
+        while self._started:
+            read = self._read.get()
+            if read is None:
+                break
+            campaign_id, items, error = read
+            if campaign_id not in left:
+                continue  # not asked for: dropped, its error too (a folder, not a campaign)
+            if error is not None:
+                raise error
+            assert items is not None
+            left.discard(campaign_id)
+            yield campaign_id, items
         if self._limits_error is not None:  # the tenant failed its first read: not read further
             raise self._limits_error
-        result: dict[str, list[LiveSchedule]] = {}
-        for campaign_id in sorted(wanted):
-            if campaign_id in self._failed:
-                raise self._failed[campaign_id]
-            read = self._live.pop(campaign_id, None)
-            result[campaign_id] = (
-                read if read is not None else list(self._api.list_schedules(campaign_id))
-            )
-        self._live.clear()
-        return result
+        for campaign_id in sorted(left):
+            yield campaign_id, list(self._api.list_schedules(campaign_id))
 
     # -- the thread ------------------------------------------------------------------------
     def _wait_for(self, ready: Callable[[], bool]) -> None:
@@ -136,25 +150,30 @@ class TenantReader:
     def _run(self) -> None:
         try:
             self._limits = self._api.tenant_limits()
-        except Exception as exc:  # raised to the caller by limits()
+        except Exception as exc:  # raised to the caller by limits() and stream()
             self._limits_error = exc
             return
-        for campaign_id in self._expected:
-            if self._stop.is_set() or not self._wants(campaign_id):
-                continue
-            try:
-                self._live[campaign_id] = self._read(campaign_id)
-            except _Stopped:
-                return
-            except Exception as exc:  # raised by live() only if this campaign is asked for
-                self._failed[campaign_id] = exc
-                return  # a failing tenant is not read further; live() reads what is left
+        finally:
+            if self._limits is None:
+                self._read.put(None)
+        try:
+            for campaign_id in self._expected:
+                if self._stop.is_set():
+                    return
+                if self._wants(campaign_id):
+                    self._read.put((campaign_id, self._read_campaign(campaign_id), None))
+        except _Stopped:
+            return
+        except Exception as exc:  # raised by stream() only if this campaign is asked for
+            self._read.put((campaign_id, None, exc))  # and nothing more is read
+        finally:
+            self._read.put(None)
 
     def _wants(self, campaign_id: str) -> bool:
         with self._lock:
             return self._wanted is None or campaign_id in self._wanted
 
-    def _read(self, campaign_id: str) -> list[LiveSchedule]:
+    def _read_campaign(self, campaign_id: str) -> list[LiveSchedule]:
         items: list[LiveSchedule] = []
         for schedule in self._api.list_schedules(campaign_id):
             items.append(schedule)
