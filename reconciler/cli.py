@@ -105,6 +105,18 @@ def _module_exists(module: str) -> bool:
     return importlib.util.find_spec(f"{_PACKAGE}.{module}") is not None
 
 
+#: Garbage-collection thresholds: a young collection every 50,000 allocations instead of 700.
+#: A run builds large acyclic states (50,000 schedules are millions of objects) that reference
+#: counting frees; at the default every few thousand schedules cost a full collection.
+_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def _collect_less() -> None:
+    import gc
+
+    gc.set_threshold(*_GC_THRESHOLDS)
+
+
 def _debug() -> bool:
     import os
 
@@ -120,5 +132,6 @@ def main(verbose: int) -> None:
     Schedules live as YAML in git; `plan` shows what would change on the tenant, `apply`
     makes exactly those changes with ETag-guarded writes, and every step is audited.
     """
+    _collect_less()
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")

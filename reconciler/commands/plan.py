@@ -101,6 +101,8 @@ def command(
             _echo_calls(client.call_counts())  # then the error, as every command ends
             raise
         calls = client.call_counts()
+    checks = (validated_check(desired), limit_check)
+    del desired  # the plan has what it needs: its bodies go before the plan is serialised
     data = plan_bytes(plan)
     text = (
         data.decode("utf-8")
@@ -115,7 +117,6 @@ def command(
     )
     if out is not None:
         save_plan(plan, out, data)
-    checks = (validated_check(desired), limit_check)
     _audit(repo, plan, plan_hash(plan, data), checks, targets=targets, prune=prune)
     click.echo(text, nl=False)
     _echo_calls(calls)

@@ -298,6 +298,9 @@ _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 _SMALL_FLOAT = re.compile(rb"(?<= )-?(?:0\.0000\d+|\d(?:\.\d+)?e-\d+)(?=,?\n)")
 
 
+_DIGITS = frozenset(b"0123456789")
+
+
 def _python_float(match: re.Match[bytes]) -> bytes:
     return repr(float(match[0])).encode("ascii")
 
@@ -316,9 +319,21 @@ def plan_bytes(plan: Plan) -> bytes:
     except orjson.JSONEncodeError:
         text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
         return text.encode("utf-8")
-    if b"e-" in data or b"0.0000" in data:
+    if _may_hold_small_float(data):
         data = _SMALL_FLOAT.sub(_python_float, data)
     return data
+
+
+def _may_hold_small_float(data: bytes) -> bool:
+    """Whether `data` may hold a float below 1e-4: a quick scan, before the slower regex."""
+    if b"0.0000" in data:
+        return True
+    at = data.find(b"e-")
+    while at != -1:
+        if at and data[at - 1] in _DIGITS:
+            return True
+        at = data.find(b"e-", at + 2)
+    return False
 
 
 def plan_text(plan: Plan) -> str:

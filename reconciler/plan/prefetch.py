@@ -32,6 +32,7 @@ from types import TracebackType
 
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.model import LiveSchedule, TenantLimits
+from reconciler.util.shared import StringPool
 
 __all__ = ["TenantReader", "expected_campaigns"]
 
@@ -75,6 +76,7 @@ class TenantReader:
         self._limits_error: BaseException | None = None
         #: (campaign, its schedules, the error reading it); None once the thread is done
         self._read: queue.SimpleQueue[_Read | None] = queue.SimpleQueue()
+        self._strings = StringPool()  # what is read waits for validation: kept small
         self._thread = threading.Thread(target=self._run, name="cxsched-read", daemon=True)
         self._started = False
 
@@ -175,8 +177,9 @@ class TenantReader:
 
     def _read_campaign(self, campaign_id: str) -> list[LiveSchedule]:
         items: list[LiveSchedule] = []
-        for schedule in self._api.list_schedules(campaign_id):
-            items.append(schedule)
+        for item in self._api.list_schedules(campaign_id):
+            body = self._strings.share(dict(item.body))
+            items.append(LiveSchedule(item.campaign_id, item.schedule_id, item.version, body))
             if self._stop.is_set():
                 raise _Stopped
         return items

@@ -26,6 +26,7 @@ from reconciler.config import RepoConfig
 from reconciler.errors import InputError
 from reconciler.loader import load_file
 from reconciler.model import SCHEDULE_FIELDS, DesiredSchedule, Finding
+from reconciler.util.shared import StringPool
 from reconciler.validate.document import prepare, validate_document
 from reconciler.validate.rules import RuleContext, ScheduleKey, check_duplicates, key_of
 
@@ -156,7 +157,7 @@ def _check_all(
         workers = (os.cpu_count() or 1) if len(files) >= _POOL_THRESHOLD else 1
     if workers < 2 or len(files) < 2:
         started()
-        return [_check_file(path, context) for path in files]
+        return _check_chunk(files, context)
     prepare("schedule")
     size = min(_CHUNK, -(-len(files) // workers))
     chunks = [files[start : start + size] for start in range(0, len(files), size)]
@@ -167,10 +168,11 @@ def _check_all(
 
 
 def _check_chunk(files: list[str], context: RuleContext) -> list[_Checked]:
-    return [_check_file(path, context) for path in files]
+    strings = StringPool()  # equal keys and values as one object, here and once unpickled
+    return [_check_file(path, context, strings) for path in files]
 
 
-def _check_file(path: str, context: RuleContext) -> _Checked:
+def _check_file(path: str, context: RuleContext, strings: StringPool) -> _Checked:
     loaded = load_file(path, path)
     document = loaded.document
     if document is None:
@@ -180,7 +182,7 @@ def _check_file(path: str, context: RuleContext) -> _Checked:
     if any(finding.severity == "error" for finding in findings):
         return _Checked(path, loaded.digest, findings, None, None, key)
     data = document.data
-    body = {name: data[name] for name in SCHEDULE_FIELDS if name in data}
+    body = strings.share({name: data[name] for name in SCHEDULE_FIELDS if name in data})
     return _Checked(path, loaded.digest, findings, body, data.get("scheduleId"), key)
 
 
