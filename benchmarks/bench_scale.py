@@ -5,7 +5,8 @@ N realistic schedule files over 50 campaigns are generated in a temporary folder
 schedules are seeded on an emulator running in its own process, limited to R requests/s
 (default 10), 10% of them with another call rate. Then, each as a `cxsched` process:
 
-- `cxsched plan schedules --out plan.json`: wall time against the API bound (the minimum of
+- `cxsched plan schedules --out plan.json` (`--repeat` runs, the median shown; the peak RSS
+  is the highest of them): wall time against the API bound (the minimum of
   calls / R: a token, the capacity, one list per campaign page) and against max(bound, CPU),
   the process's CPU (with its validation workers), its peak RSS, the plan file's size, and the
   calls made against the minimum. Target: wall <= 1.2 x max(bound, CPU), calls = minimum.
@@ -13,7 +14,8 @@ schedules are seeded on an emulator running in its own process, limited to R req
   the files) and its wall time against its bound (a token and one write per change, / R).
   Target: wall <= 1.05 x bound, calls = minimum.
 
-    python benchmarks/bench_scale.py [--sizes 1000,10000] [--large] [--rps 10] [--skip-apply]
+    python benchmarks/bench_scale.py [--sizes 1000,10000] [--large] [--rps 10] [--repeat 3]
+                                     [--skip-apply]
 """
 
 from __future__ import annotations
@@ -238,7 +240,7 @@ class Figures(NamedTuple):
     apply_minimum: int
 
 
-def measure(count: int, rps: float, skip_apply: bool) -> Figures:
+def measure(count: int, rps: float, skip_apply: bool, repeat: int) -> Figures:
     tenant = Tenant(count, rps)
     try:
         with tempfile.TemporaryDirectory(prefix="cxsched-scale-") as folder:
@@ -248,9 +250,13 @@ def measure(count: int, rps: float, skip_apply: bool) -> Figures:
             per_campaign = [len(range(n, count, CAMPAIGNS)) for n in range(CAMPAIGNS)]
             pages = sum(-(-max(1, size) // PAGE) for size in per_campaign)
             plan_minimum = 2 + pages
-            tenant.ask("reset")
-            plan = _cxsched(["plan", "schedules", "--out", "plan.json"], root, env, tenant)
-            plan_calls = sum(tenant.calls().values())
+            runs: list[tuple[Run, int]] = []
+            for _ in range(repeat):
+                tenant.ask("reset")
+                run = _cxsched(["plan", "schedules", "--out", "plan.json"], root, env, tenant)
+                runs.append((run, sum(tenant.calls().values())))
+            plan, plan_calls = sorted(runs)[len(runs) // 2]  # the median wall time
+            plan = plan._replace(peak_mib=max(run.peak_mib for run, _ in runs))
             size = (root / "plan.json").stat().st_size
             changes = len(range(0, count, CHANGED_EVERY))
             apply_minimum = 1 + changes
@@ -279,7 +285,10 @@ def measure(count: int, rps: float, skip_apply: bool) -> Figures:
 def report(figures: Figures) -> None:
     plan = figures.plan
     limit = max(figures.plan_bound, plan.cpu)
-    print(f"{figures.schedules:,} schedules in {CAMPAIGNS} campaigns, 10% changed")
+    print(
+        f"{figures.schedules:,} schedules in {CAMPAIGNS} campaigns, 10% changed "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
     print(
         f"  plan   wall {plan.wall:6.2f} s = {plan.wall / figures.plan_bound:.2f} x API bound "
         f"{figures.plan_bound:.1f} s, {plan.wall / limit:.2f} x max(bound, CPU) "
@@ -320,13 +329,19 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="add 50,000 schedules")
     parser.add_argument("--rps", type=float, default=10.0, help="tenant budget R (requests/s)")
     parser.add_argument("--skip-apply", action="store_true", help="measure plan only")
+    parser.add_argument("--repeat", type=int, default=3, help="plan runs (the median is shown)")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size]
     if args.large or os.environ.get("CXSCHED_BENCH_LARGE", "") not in ("", "0"):
         sizes.append(50_000)
-    print(f"R = {args.rps:g} requests/s, {os.cpu_count()} CPUs; emulator in its own process")
+    print(
+        f"R = {args.rps:g} requests/s, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}; emulator in its own process; plan: median of {args.repeat}"
+    )
     for count in sizes:
-        report(measure(count, args.rps, args.skip_apply))
+        sys.stdout.flush()
+        report(measure(count, args.rps, args.skip_apply, max(1, args.repeat)))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,9 @@ from reconciler.util.shared import StringPool
 
 __all__ = ["TenantReader", "expected_campaigns"]
 
+#: Seconds `close()` waits for a call in flight before it leaves the (daemon) thread behind.
+_CLOSE_WAIT = 5.0
+
 
 def expected_campaigns(paths: Sequence[Path]) -> list[str]:
     """The campaigns `paths` are expected to hold: the sub-folders of a folder (the layout
@@ -89,10 +92,12 @@ class TenantReader:
         return self
 
     def close(self) -> None:
-        """Stop at the next page and wait for the thread; what was read is discarded."""
+        """Stop at the next page and wait for the thread (a call in flight, up to
+        `_CLOSE_WAIT` seconds; it is a reader that writes nothing); what was read is
+        discarded."""
         self._stop.set()
         if self._started:
-            self._thread.join()
+            self._thread.join(_CLOSE_WAIT)
         while not self._read.empty():
             self._read.get_nowait()
 
