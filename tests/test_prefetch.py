@@ -6,8 +6,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from reconciler.api.errors import NotFound
+from reconciler.cli import main
 from reconciler.cxone import CxoneClient, Secret, Settings
 from reconciler.emulator import Emulator
 from reconciler.plan.prefetch import TenantReader, expected_campaigns
@@ -151,3 +153,26 @@ def test_an_unstarted_reader_reads_in_the_caller(emulator: Emulator) -> None:
         assert reader.live({"c1"}) == {"c1": []}
         assert reader.limits().max_call_rate == 30.0
     assert counters(emulator) == {(TOKEN, 200): 1, (CAPACITY, 200): 1, (LIST, 200): 1}
+
+
+def test_without_credentials_an_invalid_state_is_still_reported_first(repo: Path) -> None:
+    write_file(repo, "c1", "bad", rate=-1)
+    env = {"CXONE_BASE_URL": "", "CXONE_SUBDOMAIN": "", "CXONE_CLIENT_ID": ""}
+    env["CXONE_CLIENT_SECRET"] = ""
+    for args in (["plan"], ["apply", "--auto-approve"]):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "schedules/c1/bad.yaml:11:5: error schema-range: callRate must be greater than 0, "
+            "not -1\n"
+            "1 file checked: 1 error, 0 warnings\n"
+            "error: the desired state does not validate; no API call was made\n"
+        )
+    Path("schedules/c1/bad.yaml").unlink()
+    write_file(repo, "c1", "good")
+    result = CliRunner().invoke(main, ["plan"], env=env)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: no tenant: set CXONE_SUBDOMAIN (or CXONE_BASE_URL) in the environment or .env, "
+        "or pass --subdomain / --base-url.\n"
+    )
