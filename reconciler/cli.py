@@ -107,7 +107,9 @@ def _module_exists(module: str) -> bool:
 
 #: Garbage-collection thresholds: a young collection every 50,000 allocations instead of 700.
 #: A run builds large acyclic states (50,000 schedules are millions of objects) that reference
-#: counting frees; at the default every few thousand schedules cost a full collection.
+#: counting frees; measured on a plan of 50,000 schedules, this cuts the main process's CPU
+#: from about 6.1 s to 5.2 s (validation workers inherit it). `gc.freeze()` after loading
+#: showed no further gain on top of it, so it is not used.
 _GC_THRESHOLDS = (50_000, 20, 100)
 
 

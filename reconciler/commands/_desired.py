@@ -8,7 +8,6 @@ validated (`reconciler.plan.prefetch`) and discard what was read when they do no
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +46,6 @@ def load_valid_desired(
     what did not happen.
     """
     desired = load_desired(paths or DEFAULT_PATHS, repo, started=started)
-    gc.freeze()  # the desired state lives to the end: no collection need look at it again
     echo_findings(desired.findings, len(desired.files))
     if desired.has_errors():
         raise InputError(f"the desired state does not validate; {stopped}")
