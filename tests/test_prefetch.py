@@ -176,3 +176,17 @@ def test_without_credentials_an_invalid_state_is_still_reported_first(repo: Path
         "error: no tenant: set CXONE_SUBDOMAIN (or CXONE_BASE_URL) in the environment or .env, "
         "or pass --subdomain / --base-url.\n"
     )
+
+
+def test_a_saved_plan_without_credentials_names_the_missing_setting(
+    repo: Path, emulator: Emulator
+) -> None:
+    write_file(repo, "c1", "good")
+    assert cli(emulator, ["plan", "--out", "plan.json"]).exit_code == 0
+    env = {"CXONE_BASE_URL": "", "CXONE_SUBDOMAIN": "", "CXONE_CLIENT_ID": ""}
+    result = CliRunner().invoke(main, ["apply", "plan.json"], env=env)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: no tenant: set CXONE_SUBDOMAIN (or CXONE_BASE_URL) in the environment or .env, "
+        "or pass --subdomain / --base-url.\n"
+    )

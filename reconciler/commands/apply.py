@@ -37,6 +37,7 @@ from reconciler.commands._desired import (
     validate_first_on_error,
 )
 from reconciler.config import RepoConfig, load_repo_config
+from reconciler.cxone import CxoneClient
 from reconciler.errors import InputError
 from reconciler.plan.build import Plan
 from reconciler.plan.prefetch import TenantReader, expected_campaigns
@@ -100,8 +101,8 @@ def command(
             "pass --auto-approve (CI), or save a plan with `cxsched plan --out plan.json` "
             "and apply that file"
         )
-    with validate_first_on_error(paths, repo):
-        client = build_client(**api, profile_rps=repo.tenant.requests_per_second)
+    trail = AuditTrail(trail_path(repo, audit_file), run_context(_command_line(targets, prune)))
+    client = _client(api, repo, None if saved else paths)
     with client:
         if prepared is None:
             prepared = _one_go(client, repo, paths, prune)
@@ -109,11 +110,19 @@ def command(
                 click.echo("Apply cancelled: nothing was changed.")
                 ctx.exit(1)
             prepared = prepared._replace(checks=(*prepared.checks, approval_check(auto_approve)))
-        trail = AuditTrail(trail_path(repo, audit_file), run_context(_command_line(targets, prune)))
         result = _apply(client, prepared, trail, replan=not saved, workers=workers)
         calls = client.call_counts()
     _report(result, calls)
     ctx.exit(0 if result.ok else 1)
+
+
+def _client(api: dict[str, Any], repo: RepoConfig, paths: Sequence[Path] | None) -> CxoneClient:
+    """The API client; when it cannot be made, the errors of the desired state at `paths` (a
+    one-go apply, which validates while it reads) are reported first."""
+    if paths is None:  # a saved plan: its desired state was validated already
+        return build_client(**api, profile_rps=repo.tenant.requests_per_second)
+    with validate_first_on_error(paths, repo):
+        return build_client(**api, profile_rps=repo.tenant.requests_per_second)
 
 
 def _one_go(api: ScheduleAPI, repo: RepoConfig, paths: Sequence[Path], prune: bool) -> Prepared:
