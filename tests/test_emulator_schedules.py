@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reconciler.emulator import Emulator, Problem
+from reconciler.emulator.contract import Capacity
+from reconciler.emulator.state import ScheduleStore
 from support.emulator import EmulatorFactory, EmulatorSession
 
 BODY: dict[str, Any] = {
@@ -428,3 +431,32 @@ def test_seed_dir_subfolders_are_campaigns(
     assert emulator.schedules("alpha") == emulator.schedules("gamma") == []
     with pytest.raises(Problem):
         emulator.schedules(".hidden")
+
+
+def test_names_are_free_again_after_a_rename_or_delete_and_known_after_a_restore(
+    tmp_path: Path,
+) -> None:
+    def body(name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "startTime": "2027-01-04T08:00:00-05:00",
+            "endTime": "2027-03-31T20:00:00-04:00",
+            "timeZone": "America/New_York",
+            "dialerSettings": {"maxConcurrentCalls": 10, "callRate": 12, "capacityThreshold": 0.8},
+        }
+
+    state = tmp_path / "state.json"
+    store = ScheduleStore(["c1"], Capacity(200, 30.0), state)
+    first = store.create("c1", body("A"), "create")
+    second = store.create("c1", body("B"), "create")
+    with pytest.raises(Problem, match="already has a schedule named 'A'"):
+        store.create("c1", body("A"), "create")
+    store.update("c1", first["id"], {"name": "A2"}, first["etag"], "rename")
+    store.create("c1", body("A"), "create")  # the old name is free
+    store.delete("c1", second["id"], store.get("c1", second["id"])["etag"], "delete")
+    store.create("c1", body("B"), "create")  # so is a deleted one's
+    restored = ScheduleStore([], Capacity(200, 30.0), state)
+    for name in ("A", "A2", "B"):
+        with pytest.raises(Problem, match=f"already has a schedule named '{name}'"):
+            restored.create("c1", body(name), "create")
+    assert sorted(item["name"] for item in restored.schedules("c1")) == ["A", "A2", "B"]

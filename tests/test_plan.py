@@ -20,6 +20,7 @@ from reconciler.plan.build import (
     PlanCounts,
     Unmanaged,
     make_plan,
+    make_plan_from,
     plan_one,
 )
 from reconciler.plan.normalise import FieldChange, canonical, payload_hash
@@ -261,6 +262,7 @@ def _broken(edit: Any) -> dict[str, Any]:
     ("edit", "message"),
     [
         (lambda d: d.update(format_version=1), "plan format version 1 is not supported"),
+        (lambda d: d.update(format_version=3), "plan format version 3 is not supported"),
         (lambda d: d.pop("desired_digest"), "plan JSON /desired_digest is missing"),
         (lambda d: d.update(prune="yes"), "plan JSON /prune must be a boolean, not str"),
         (lambda d: d.update(files=[1]), "plan JSON /files/0 must be a string"),
@@ -315,3 +317,26 @@ def test_save_plan_reports_an_unwritable_place(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     with pytest.raises(PlanError, match="cannot write the plan file"):
         save_plan(_full_plan(), tmp_path / "file" / "plan.json")
+
+
+def test_make_plan_from_takes_campaigns_in_any_order_and_needs_each_one() -> None:
+    schedules = (desired("A", campaign="c0"), desired("B"), desired("C", description="new"))
+    lives = [live("B", "s2"), live("C", "s3"), live("Old", "s9", campaign="c0")]
+    whole = plan_of(schedules, lives)
+    by_campaign = {"c0": [lives[2]], "c1": lives[:2], "other": []}
+    backwards = sorted(by_campaign.items(), reverse=True)
+    config = RepoConfig()
+    again = make_plan_from(
+        state(*schedules), backwards, config, limits=LIMITS, prune=False, paths=["schedules"]
+    )
+    assert again == whole
+    assert [a.kind for a in again.actions] == ["create", "noop", "update"]
+    with pytest.raises(ValueError, match="the live schedules of c1 were not given"):
+        make_plan_from(
+            state(*schedules),
+            [("c0", [lives[2]])],
+            config,
+            limits=LIMITS,
+            prune=False,
+            paths=["schedules"],
+        )

@@ -133,16 +133,16 @@ def test_one_list_call_per_page(emulator: Emulator, repo: Path, run: Run) -> Non
     assert json.loads(result.stdout)["summary"]["unmanaged"] == 501
 
 
-def test_invalid_desired_state_makes_no_call(emulator: Emulator, repo: Path, run: Run) -> None:
+def test_invalid_desired_state_plans_nothing(emulator: Emulator, repo: Path, run: Run) -> None:
     write_schedule(repo, "c1", "Weekdays", extra="colour: blue\n")
     result = run("plan")
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "schedules/c1/weekdays.yaml:18:1: error " in result.stderr
     assert result.stderr.endswith(
-        "error: the desired state does not validate; no API call was made\n"
+        "error: the desired state does not validate; nothing was planned\n"
     )
-    assert emulator.counters() == {}
+    assert set(emulator.counters()) <= {(TOKEN, 200), (CAPACITY, 200), (LIST, 200)}
 
 
 def test_limits_are_checked_against_live_capacity(emulator: Emulator, repo: Path, run: Run) -> None:
@@ -154,10 +154,12 @@ def test_limits_are_checked_against_live_capacity(emulator: Emulator, repo: Path
     assert "schedules/c1/weekdays.yaml:" in result.stderr
     assert "maxConcurrentCalls" in result.stderr
     assert result.stderr.endswith(
-        f"API calls: {CAPACITY} 200 x1, {TOKEN} 200 x1\n"
         "error: dialer limits exceed the tenant's live capacity; nothing was planned\n"
     )
-    assert emulator.counters() == {(TOKEN, 200): 1, (CAPACITY, 200): 1}
+    calls = emulator.counters()  # the list of c1 may have been read meanwhile, and dropped
+    assert calls.pop((LIST, 200), 1) == 1
+    assert calls == {(TOKEN, 200): 1, (CAPACITY, 200): 1}
+    assert f"{CAPACITY} 200 x1, {TOKEN} 200 x1\nerror: dialer limits" in result.stderr
 
 
 def test_detailed_exitcode(emulator: Emulator, repo: Path, run: Run) -> None:

@@ -10,7 +10,9 @@ checks that passed, as the audit trail records them):
   (`reconciler.plan.rederive`), and the dialer limits it recorded must still hold. Nothing is
   read from the tenant.
 - `one_go_plan`: a fresh plan of the desired state against the live tenant (one list call per
-  campaign page and the capacity call), limits checked against the live capacity.
+  campaign page and the capacity call), limits checked against the live capacity; the reads
+  may have been started while the desired state was validated (`reconciler.plan.prefetch`),
+  the writes never are.
 
 Errors: `reconciler.errors.PlanError` for an unusable or stale plan file,
 `reconciler.plan.checks.LimitsExceeded` (an `InputError`) for limits exceeded, and the input
@@ -28,9 +30,10 @@ from reconciler.api.protocol import ScheduleAPI
 from reconciler.audit.trail import Check
 from reconciler.config import RepoConfig
 from reconciler.errors import PlanError
-from reconciler.plan.build import Plan, make_plan, read_live
+from reconciler.plan.build import Plan, make_plan, make_plan_from, read_live
 from reconciler.plan.checks import limits_check, validated_check
 from reconciler.plan.planfile import load_plan
+from reconciler.plan.prefetch import TenantReader
 from reconciler.plan.rederive import check_same, rederive
 from reconciler.plan.scope import check_inside, check_prune_scope, plan_paths, repo_root
 from reconciler.validate.desired import DesiredState
@@ -108,24 +111,30 @@ def one_go_plan(
     prune: bool,
     tenant: str,
     on_campaign: Callable[[int, int, str], None] | None = None,
+    reader: TenantReader | None = None,
 ) -> Prepared:
     """A fresh plan of `desired` against the live tenant, limits checked against it.
 
-    `on_campaign(number, total, campaign_id)` is called before each campaign is read.
+    `reader` has the reads made while `desired` was validated; without one the tenant is read
+    now, `on_campaign(number, total, campaign_id)` called before each campaign is read.
     """
     check_prune_scope(desired, repo, prune=prune)
-    live = read_live(api, {item.campaign_id for item in desired.schedules}, on_campaign)
-    limits = api.tenant_limits()
-    check, _ = limits_check(desired, limits, "the tenant's live capacity")
-    plan = make_plan(
-        desired,
-        live,
-        repo,
-        limits=limits,
-        prune=prune,
-        paths=plan_paths(paths),
-        tenant=tenant,
-    )
+    campaigns = {item.campaign_id for item in desired.schedules}
+    targets = plan_paths(paths)
+    if reader is None:
+        live = read_live(api, campaigns, on_campaign)
+        limits = api.tenant_limits()
+        check, _ = limits_check(desired, limits, "the tenant's live capacity")
+        plan = make_plan(
+            desired, live, repo, limits=limits, prune=prune, paths=targets, tenant=tenant
+        )
+    else:
+        limits = reader.limits()
+        check, _ = limits_check(desired, limits, "the tenant's live capacity")
+        pairs = reader.stream(campaigns)
+        plan = make_plan_from(
+            desired, pairs, repo, limits=limits, prune=prune, paths=targets, tenant=tenant
+        )
     return Prepared(plan, desired, (validated_check(desired), check))
 
 

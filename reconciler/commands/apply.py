@@ -5,7 +5,8 @@ is of this format and tool major version, that it was made against this tenant, 
 desired files it was made from still validate and have not changed since (their digest), and
 that every action is the one those files, `cxsched.yaml` and the plan's recorded base give;
 nothing else is read from the tenant: one write per change. With paths (default `schedules/`)
-the plan is made and shown first; on a terminal you confirm it, in CI `--auto-approve` does;
+the plan is made and shown first (the tenant is read while the files are validated; nothing is
+written before they all validate); on a terminal you confirm it, in CI `--auto-approve` does;
 without either apply refuses before any call (the checks are `reconciler.apply.preflight`'s).
 Conflicts of a one-go apply are re-planned per schedule (see `reconciler.apply.run`).
 
@@ -38,12 +39,17 @@ from reconciler.audit.trail import AuditTrail, run_context, trail_path
 from reconciler.commands._api import api_options, build_client, tenant_name
 from reconciler.commands._apply_output import Output, output_for
 from reconciler.commands._config import config_option
-from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
-from reconciler.commands._progress import progress
+from reconciler.commands._desired import (
+    DEFAULT_PATHS,
+    load_valid_desired,
+    validate_first_on_error,
+)
 from reconciler.commands._signals import graceful
-from reconciler.config import load_repo_config
+from reconciler.config import RepoConfig, load_repo_config
+from reconciler.cxone import CxoneClient
 from reconciler.errors import InputError
 from reconciler.plan.build import Plan
+from reconciler.plan.prefetch import TenantReader, expected_campaigns
 
 __all__ = ["command"]
 
@@ -107,8 +113,8 @@ def command(
     if saved and prune:
         raise click.UsageError("--prune is decided when a plan is made: use `plan --prune --out`")
     paths = targets or DEFAULT_PATHS
-    desired = None if saved else load_valid_desired(paths, repo)
     if not saved and not auto_approve and (json_events or not _interactive()):
+        load_valid_desired(paths, repo)  # its errors first; then the refusal, before any call
         where = "with --json" if json_events else "and this is not a terminal"
         raise InputError(
             f"apply without a saved plan needs confirmation, {where}: "
@@ -117,23 +123,14 @@ def command(
         )
     out = output_for(json_events=json_events)
     trail = AuditTrail(trail_path(repo, audit_file), run_context(_command_line(targets, prune)))
-    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
+    client = _client(api, repo, None if saved else paths)
+    with client:
         tenant = tenant_name(client)
         if saved:  # every check before any call
             load = partial(load_valid_desired, repo=repo)
             prepared = saved_plan(targets[0], load, repo, tenant=tenant)
         else:
-            assert desired is not None
-            with progress("Reading the tenant") as show:
-                prepared = one_go_plan(
-                    client,
-                    desired,
-                    repo,
-                    paths,
-                    prune=prune,
-                    tenant=tenant,
-                    on_campaign=lambda n, total, c: show(f"campaign {n}/{total}: {c}"),
-                )
+            prepared = _one_go(client, repo, paths, prune=prune, tenant=tenant)
             if not _approved(out, prepared.plan, auto_approve):
                 click.echo("Apply cancelled: nothing was changed.")
                 ctx.exit(1)
@@ -143,6 +140,26 @@ def command(
         calls = client.call_counts()
     out.finish(result, calls, out.next_step(targets, saved=saved, auto_approve=auto_approve))
     ctx.exit(code if code is not None else 0 if result.ok else 1)
+
+
+def _client(api: dict[str, Any], repo: RepoConfig, paths: Sequence[Path] | None) -> CxoneClient:
+    """The API client; when it cannot be made, the errors of the desired state at `paths` (a
+    one-go apply, which validates while it reads) are reported first."""
+    if paths is None:  # a saved plan: its desired state is validated before any call
+        return build_client(**api, profile_rps=repo.tenant.requests_per_second)
+    with validate_first_on_error(paths, repo):
+        return build_client(**api, profile_rps=repo.tenant.requests_per_second)
+
+
+def _one_go(
+    api: ScheduleAPI, repo: RepoConfig, paths: Sequence[Path], *, prune: bool, tenant: str
+) -> Prepared:
+    """Validate `paths` while the tenant is read; no write before they all validate."""
+    with TenantReader(api, expected_campaigns(paths)) as reader:
+        desired = load_valid_desired(
+            paths, repo, started=reader.start, stopped="nothing was applied"
+        )
+        return one_go_plan(api, desired, repo, paths, prune=prune, tenant=tenant, reader=reader)
 
 
 def _command_line(targets: Sequence[Path], prune: bool) -> str:

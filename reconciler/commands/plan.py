@@ -1,10 +1,11 @@
 """`cxsched plan [PATH...]`: what would change on the tenant, field by field.
 
-The desired state (default `schedules/`) is validated first: if it has errors they are printed
-and no API call is made. Then the tenant is read with the minimum of calls (one token, the
-dialer capacity, one list per campaign page), the dialer limits are checked against the live
-capacity, and the plan is rendered as text, markdown (a PR comment) or JSON. `--out` saves it
-for `cxsched apply FILE`. The calls made are listed on stderr.
+The tenant is read with the minimum of calls (one token, the dialer capacity, one list per
+campaign page) while the desired state (default `schedules/`) is validated: if it has errors
+they are printed, what was read is discarded and nothing is planned (plan never writes). Then
+the dialer limits are checked against the live capacity, and the plan is rendered as text,
+markdown (a PR comment) or JSON, serialised once for `--out` (the file `cxsched apply FILE`
+takes) and the audit trail's plan hash. The calls made are listed on stderr.
 
 A plan is recorded in the audit trail only when it is saved (`--out`) or a trail is named
 (`--audit-file`): a dry run on a laptop leaves the working tree clean.
@@ -23,20 +24,24 @@ from typing import Any, cast
 
 import click
 
-from reconciler.api.protocol import CallCounts, ScheduleAPI
+from reconciler.api.protocol import CallCounts
 from reconciler.audit.records import plan_record
 from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client, tenant_name
 from reconciler.commands._config import config_option
-from reconciler.commands._desired import DEFAULT_PATHS, echo_findings, load_valid_desired
+from reconciler.commands._desired import (
+    DEFAULT_PATHS,
+    echo_findings,
+    load_valid_desired,
+    validate_first_on_error,
+)
 from reconciler.commands._output import use_color
-from reconciler.commands._progress import progress
-from reconciler.config import load_repo_config
+from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
-from reconciler.model import LiveSchedule, TenantLimits
-from reconciler.plan.build import Plan, Unmanaged, make_plan, read_live
+from reconciler.plan.build import Plan, Unmanaged, make_plan_from
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
-from reconciler.plan.planfile import plan_hash, save_plan
+from reconciler.plan.planfile import plan_bytes, plan_hash, save_plan
+from reconciler.plan.prefetch import TenantReader, expected_campaigns
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
 from reconciler.plan.scope import check_prune_scope, plan_paths
 from reconciler.validate.desired import DesiredState
@@ -107,37 +112,39 @@ def command(
         skill_plan = plan_skills(paths, repo, fmt, out, api, plan_link=plan_link)
         ctx.exit(2 if detailed_exitcode and skill_plan.has_changes else 0)
     targets = paths or DEFAULT_PATHS
-    desired = load_valid_desired(targets, repo)
-    check_prune_scope(desired, repo, prune=prune)
-    with build_client(**api, profile_rps=repo.tenant.requests_per_second) as client:
-        tenant = tenant_name(client)
+    with validate_first_on_error(targets, repo):
+        client = build_client(**api, profile_rps=repo.tenant.requests_per_second)
+    with client, TenantReader(client, expected_campaigns(targets)) as reader:
+        desired = load_valid_desired(
+            targets, repo, started=reader.start, stopped="nothing was planned"
+        )
+        check_prune_scope(desired, repo, prune=prune)
         try:
-            limits, limit_check, live = _read_tenant(client, desired)
+            tenant = tenant_name(client)
+            plan, limit_check = _plan(reader, desired, repo, targets, prune=prune, tenant=tenant)
         except CxschedError:
             _echo_calls(client.call_counts())  # then the error, as every command ends
             raise
         calls = client.call_counts()
-    plan = make_plan(
-        desired,
-        live,
-        repo,
-        limits=limits,
-        prune=prune,
-        paths=plan_paths(targets),
-        tenant=tenant,
-    )
-    text = render_plan(
-        plan,
-        cast(PlanFormat, fmt),
-        color=fmt == "text" and use_color(),
-        plan_link=plan_link,
-        plan_file=out.as_posix() if out else None,
+    checks = (validated_check(desired), limit_check)
+    del desired  # the plan has what it needs: its bodies go before the plan is serialised
+    data = plan_bytes(plan)
+    text = (
+        data.decode("utf-8")
+        if fmt == "json"
+        else render_plan(
+            plan,
+            cast(PlanFormat, fmt),
+            color=fmt == "text" and use_color(),
+            plan_link=plan_link,
+            plan_file=out.as_posix() if out else None,
+        )
     )
     if out is not None:
-        save_plan(plan, out)
+        save_plan(plan, out, data)
     if out is not None or audit_file is not None:
-        checks = (validated_check(desired), limit_check)
-        _audit(trail_path(repo, audit_file), plan, checks, targets, prune)
+        digest = plan_hash(plan, data)
+        _audit(trail_path(repo, audit_file), plan, digest, checks, targets=targets, prune=prune)
     click.echo(text, nl=False)
     _echo_calls(calls)
     drift = [u for u in plan.unmanaged if repo.unmanaged_is_drift(u.campaign_id)]
@@ -156,11 +163,18 @@ def _drift_note(drift: Sequence[Unmanaged]) -> str:
     )
 
 
-def _read_tenant(
-    client: ScheduleAPI, desired: DesiredState
-) -> tuple[TenantLimits, Check, dict[str, list[LiveSchedule]]]:
-    """Live capacity (limits re-checked against it), then the live schedules."""
-    limits = client.tenant_limits()
+def _plan(
+    reader: TenantReader,
+    desired: DesiredState,
+    repo: RepoConfig,
+    targets: Sequence[Path],
+    *,
+    prune: bool,
+    tenant: str,
+) -> tuple[Plan, Check]:
+    """Live capacity (limits re-checked against it), then the plan, each campaign decided as
+    its live schedules arrive."""
+    limits = reader.limits()
     try:
         check, findings = limits_check(desired, limits, "the tenant's live capacity")
     except LimitsExceeded as exc:
@@ -169,13 +183,12 @@ def _read_tenant(
             "dialer limits exceed the tenant's live capacity; nothing was planned"
         ) from exc
     echo_findings(findings, len(desired.files))
-    with progress("Reading the tenant") as show:
-        live = read_live(
-            client,
-            {item.campaign_id for item in desired.schedules},
-            lambda number, total, campaign: show(f"campaign {number}/{total}: {campaign}"),
-        )
-    return limits, check, live
+    live = reader.stream({item.campaign_id for item in desired.schedules})
+    paths = plan_paths(targets)
+    plan = make_plan_from(
+        desired, live, repo, limits=limits, prune=prune, paths=paths, tenant=tenant
+    )
+    return plan, check
 
 
 def _echo_calls(counts: CallCounts) -> None:
@@ -183,13 +196,19 @@ def _echo_calls(counts: CallCounts) -> None:
 
 
 def _audit(
-    path: Path, plan: Plan, checks: Sequence[Check], targets: Sequence[Path], prune: bool
+    path: Path,
+    plan: Plan,
+    digest: str,
+    checks: Sequence[Check],
+    *,
+    targets: Sequence[Path],
+    prune: bool,
 ) -> None:
     words = ["plan", *(t.as_posix() for t in targets), *(["--prune"] if prune else [])]
     trail = AuditTrail(path, run_context(" ".join(words)))
     record = plan_record(
         action="plan",
-        plan_hash=plan_hash(plan),
+        plan_hash=digest,
         desired_digest=plan.desired_digest,
         campaigns=plan.campaigns,
         counts=plan.counts()._asdict(),

@@ -70,6 +70,9 @@ class ScheduleStore:
         self._clock = clock
         self._seq = 0
         self._campaigns: dict[str, dict[str, tuple[int, Resource]]] = {}
+        #: campaign -> name -> the ids of its schedules of that name: a create checks for a
+        #: duplicate name in constant time, so seeding N schedules is linear.
+        self._names: dict[str, dict[str, dict[str, None]]] = {}
         self.capacity = capacity
         saved = read_state(state_file) if state_file is not None else None
         if saved is not None:
@@ -188,15 +191,35 @@ class ScheduleStore:
         """Store (None: remove) a schedule; undone when the state file cannot be written."""
         records = self._campaigns[campaign_id]
         previous = records.pop(schedule_id, None)
+        self._index(campaign_id, schedule_id, previous, None)
         if record is not None:
             records[schedule_id] = record
+            self._index(campaign_id, schedule_id, None, record)
         try:
             self._save()
         except StateFileError:
-            records.pop(schedule_id, None)
+            self._index(campaign_id, schedule_id, records.pop(schedule_id, None), None)
             if previous is not None:
                 records[schedule_id] = previous
+                self._index(campaign_id, schedule_id, None, previous)
             raise
+
+    def _index(
+        self,
+        campaign_id: str,
+        schedule_id: str,
+        removed: tuple[int, Resource] | None,
+        added: tuple[int, Resource] | None,
+    ) -> None:
+        """Keep the name index in step with a schedule removed or added."""
+        names = self._names.setdefault(campaign_id, {})
+        if removed is not None:
+            ids = names.get(removed[1]["name"], {})
+            ids.pop(schedule_id, None)
+            if not ids:
+                names.pop(removed[1]["name"], None)
+        if added is not None:
+            names.setdefault(added[1]["name"], {})[schedule_id] = None
 
     def _campaign(self, campaign_id: str) -> dict[str, tuple[int, Resource]]:
         records = self._campaigns.get(campaign_id)
@@ -239,8 +262,8 @@ class ScheduleStore:
     def _refuse_duplicate(
         self, campaign_id: str, name: str, own_id: str | None, where: str
     ) -> None:
-        for schedule_id, (_, resource) in self._campaigns[campaign_id].items():
-            if resource["name"] == name and schedule_id != own_id:
+        for schedule_id in self._names.get(campaign_id, {}).get(name, {}):
+            if schedule_id != own_id:
                 raise Problem(
                     409,
                     "conflict",
@@ -268,7 +291,9 @@ class ScheduleStore:
             records = self._campaigns.setdefault(str(campaign_id), {})
             for resource in resources:
                 self._seq += 1
-                records[str(resource["id"])] = (self._seq, dict(resource))
+                record = (self._seq, dict(resource))
+                records[str(resource["id"])] = record
+                self._index(str(campaign_id), str(resource["id"]), None, record)
 
     def _save(self) -> None:
         if self._path is None:

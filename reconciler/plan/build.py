@@ -52,6 +52,7 @@ __all__ = [
     "PlanCounts",
     "Unmanaged",
     "make_plan",
+    "make_plan_from",
     "plan_one",
     "read_live",
     "source_path",
@@ -75,8 +76,9 @@ class Action:
     base_version: VersionToken | None  # the version the decision was made on; None for create
     changes: tuple[FieldChange, ...]  # empty for noop and delete
     body: Mapping[str, Any] | None  # create: full desired body; update: merge patch
-    desired: Mapping[str, Any] | None  # canonical desired body (ignores applied); None for delete
-    desired_hash: str | None  # payload_hash(desired)
+    desired: Mapping[str, Any] | None  # canonical desired body (ignores applied); None for
+    # delete and noop (a noop keeps only its hash)
+    desired_hash: str | None  # payload_hash of the canonical desired body
     source: str | None  # the desired file, repo-relative POSIX path
     #: the canonical live body the decision was made on (update, noop, delete); None for create
     base: Mapping[str, Any] | None = None
@@ -185,7 +187,7 @@ def _decided(
         base_version=None if live is None else live.version,
         changes=changes,
         body=body,
-        desired=wanted,
+        desired=None if kind == "noop" else wanted,
         desired_hash=payload_hash(wanted),
         source=source_path(desired.path),
         base=None if live is None else canonical(live.body),
@@ -222,21 +224,44 @@ def make_plan(
 
     `tenant` names the tenant `live` was read from (recorded in the plan, never a secret).
     """
+    campaigns = sorted({schedule.campaign_id for schedule in desired.schedules})
+    pairs = ((campaign_id, live.get(campaign_id, ())) for campaign_id in campaigns)
+    return make_plan_from(
+        desired, pairs, config, limits=limits, prune=prune, paths=paths, tenant=tenant
+    )
+
+
+def make_plan_from(
+    desired: DesiredState,
+    live: Iterable[tuple[str, Sequence[LiveSchedule]]],
+    config: RepoConfig,
+    *,
+    limits: TenantLimits,
+    prune: bool,
+    paths: Sequence[str],
+    tenant: str = "",
+) -> Plan:
+    """`make_plan`, with the live schedules given campaign by campaign, in any order, as they
+    arrive (`reconciler.plan.prefetch.TenantReader.stream`): each campaign is decided when its
+    schedules are there, and its live side is not kept. `live` must give every campaign of
+    `desired` (ValueError otherwise: a campaign not read is not a campaign without schedules);
+    other campaigns are skipped."""
     by_campaign: dict[str, list[DesiredSchedule]] = {}
     for schedule in desired.schedules:
         by_campaign.setdefault(schedule.campaign_id, []).append(schedule)
     actions: list[Action] = []
     unmanaged: list[Unmanaged] = []
-    for campaign_id in sorted(by_campaign):
-        match = match_campaign(by_campaign[campaign_id], live.get(campaign_id, ()))
-        rules = config.ignore_differences
-        actions.extend(plan_one(item, found, rules) for item, found in match.pairs)
-        pruning = prune and campaign_id in config.prune_campaigns
-        for other in match.rest:
-            if pruning:
-                actions.append(_delete(other))
-            else:
-                unmanaged.append(Unmanaged(campaign_id, other.schedule_id, other.name))
+    left = set(by_campaign)
+    for campaign_id, found in live:
+        if campaign_id in left:
+            left.discard(campaign_id)
+            decided, alone = _plan_campaign(
+                campaign_id, by_campaign[campaign_id], found, config, prune=prune
+            )
+            actions.extend(decided)
+            unmanaged.extend(alone)
+    if left:
+        raise ValueError(f"the live schedules of {', '.join(sorted(left))} were not given")
     return Plan(
         format_version=PLAN_FORMAT_VERSION,
         tool_version=__version__,
@@ -261,6 +286,28 @@ def _exceptions(config: RepoConfig, actions: Sequence[Action]) -> tuple[LawExcep
         for item in config.law_policy.exceptions
         if any(a.kind != "delete" and item.matches(a.campaign_id, a.name) for a in actions)
     )
+
+
+def _plan_campaign(
+    campaign_id: str,
+    schedules: Sequence[DesiredSchedule],
+    live: Sequence[LiveSchedule],
+    config: RepoConfig,
+    *,
+    prune: bool,
+) -> tuple[list[Action], list[Unmanaged]]:
+    """One campaign's actions and the unmanaged schedules it leaves alone."""
+    match = match_campaign(schedules, live)
+    rules = config.ignore_differences
+    actions = [plan_one(item, found, rules) for item, found in match.pairs]
+    unmanaged: list[Unmanaged] = []
+    pruning = prune and campaign_id in config.prune_campaigns
+    for other in match.rest:
+        if pruning:
+            actions.append(_delete(other))
+        else:
+            unmanaged.append(Unmanaged(campaign_id, other.schedule_id, other.name))
+    return actions, unmanaged
 
 
 def _action_key(action: Action) -> tuple[str, str, int, str]:

@@ -1,8 +1,11 @@
 """The plan file: a `Plan` written as JSON, and read back from untrusted JSON.
 
-`plan_json` / `plan_text` give the JSON form (sorted keys, indent 2: deterministic, so PR
-comments diff cleanly), `plan_hash` names one exact plan in the audit trail, `save_plan` writes
-the file atomically. Reading back (`read_plan`, `plan_from_json`):
+`plan_json` gives the JSON document, `plan_bytes` / `plan_text` its one serialisation (sorted
+keys, indent 2, UTF-8, a final newline: deterministic, so PR comments diff cleanly), made once
+by `orjson` and byte-identical to the standard library's `json.dumps(sort_keys=True, indent=2,
+ensure_ascii=False)`. `plan_hash` is the SHA-256 of those bytes and names one exact plan in the
+audit trail; `save_plan` writes them atomically. A no-op action carries no desired body (only
+its hash). Reading back (`read_plan`, `plan_from_json`):
 A plan file travels (a CI artifact, a download) before apply reads it, so every field is
 checked for presence and type (limits must be finite), every action for consistency (an update
 has a schedule id, a base ETag, a base body and a patch; its `desired_hash` matches its
@@ -16,12 +19,16 @@ problem found is reported as a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
+
+import orjson
 
 from reconciler.config import IgnoreRule
 from reconciler.errors import PlanError
@@ -43,6 +50,7 @@ from reconciler.util.atomic import write_atomic
 __all__ = [
     "MAX_PLAN_BYTES",
     "load_plan",
+    "plan_bytes",
     "plan_from_json",
     "plan_hash",
     "plan_json",
@@ -63,7 +71,7 @@ _NEEDS: Mapping[str, tuple[str, ...]] = {
     "create": ("body", "desired", "desired_hash"),
     "update": ("schedule_id", "base_etag", "base", "body", "desired", "desired_hash"),
     "delete": ("schedule_id", "base_etag", "base"),
-    "noop": ("schedule_id", "base_etag", "base", "desired", "desired_hash"),
+    "noop": ("schedule_id", "base_etag", "base", "desired_hash"),
 }
 
 
@@ -316,9 +324,9 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     )
 
 
-def plan_hash(plan: Plan) -> str:
-    """`sha256:<hex>` of the plan's canonical JSON: names one exact plan in the audit trail."""
-    return payload_hash(plan_json(plan))
+def plan_hash(plan: Plan, data: bytes | None = None) -> str:
+    """`sha256:<hex>` of the plan file's bytes (`data`, when already serialised)."""
+    return "sha256:" + hashlib.sha256(plan_bytes(plan) if data is None else data).hexdigest()
 
 
 def _rule_json(rule: IgnoreRule) -> dict[str, Any]:
@@ -330,6 +338,7 @@ def _unmanaged_json(item: Unmanaged) -> dict[str, Any]:
 
 
 def _action_json(action: Action) -> dict[str, Any]:
+    noop = action.kind == "noop"  # its hash names the desired body; the body stays out
     review = review_action(action)
     extra = {} if review is None or not review.zones else {"review": review_json(review)}
     return extra | {
@@ -342,21 +351,66 @@ def _action_json(action: Action) -> dict[str, Any]:
             {"pointer": c.pointer, "before": c.before, "after": c.after} for c in action.changes
         ],
         "body": None if action.body is None else dict(action.body),
-        "desired": None if action.desired is None else dict(action.desired),
+        "desired": None if action.desired is None or noop else dict(action.desired),
         "desired_hash": action.desired_hash,
         "source": action.source,
         "base": None if action.base is None else dict(action.base),
     }
 
 
-def plan_text(plan: Plan) -> str:
-    """The plan file's text: the JSON form with sorted keys, indent 2 and a final newline."""
-    return json.dumps(plan_json(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+#: A float below 1e-4 as orjson writes it (`0.00001`, `1e-7`), where Python writes `1e-05`,
+#: `1e-07`. Only a number ending its line (a value: a string ends with a quote) matches.
+_SMALL_FLOAT = re.compile(rb"(?<= )-?(?:0\.0000\d+|\d(?:\.\d+)?e-\d+)(?=,?\n)")
 
 
-def save_plan(plan: Plan, path: Path) -> None:
-    """Write the plan file atomically (a temporary file beside it, then `os.replace`)."""
+_DIGITS = frozenset(b"0123456789")
+
+
+def _python_float(match: re.Match[bytes]) -> bytes:
+    return repr(float(match[0])).encode("ascii")
+
+
+def plan_bytes(plan: Plan) -> bytes:
+    """The plan file's bytes: the JSON form with sorted keys, indent 2 and a final newline.
+
+    Byte-identical to `json.dumps(plan_json(plan), sort_keys=True, indent=2,
+    ensure_ascii=False) + "\\n"` in UTF-8, made by `orjson` in one pass. Floats below 1e-4 are
+    rewritten as Python writes them; a document orjson refuses (an integer outside 64 bits) is
+    written by the standard library instead.
+    """
+    document = plan_json(plan)
     try:
-        write_atomic(path, plan_text(plan))
+        data = orjson.dumps(document, option=_ORJSON) + b"\n"
+    except orjson.JSONEncodeError:
+        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return text.encode("utf-8")
+    if _may_hold_small_float(data):
+        data = _SMALL_FLOAT.sub(_python_float, data)
+    return data
+
+
+def _may_hold_small_float(data: bytes) -> bool:
+    """Whether `data` may hold a float below 1e-4: a quick scan, before the slower regex."""
+    if b"0.0000" in data:
+        return True
+    at = data.find(b"e-")
+    while at != -1:
+        if at and data[at - 1] in _DIGITS:
+            return True
+        at = data.find(b"e-", at + 2)
+    return False
+
+
+def plan_text(plan: Plan) -> str:
+    """`plan_bytes` as text."""
+    return plan_bytes(plan).decode("utf-8")
+
+
+def save_plan(plan: Plan, path: Path, data: bytes | None = None) -> None:
+    """Write the plan file (`data`, when already serialised) atomically (a temporary file
+    beside it, then `os.replace`)."""
+    try:
+        write_atomic(path, plan_bytes(plan) if data is None else data)
     except OSError as exc:
         raise PlanError(f"cannot write the plan file {path}: {exc.strerror or exc}") from exc

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +27,7 @@ from reconciler.errors import InputError
 from reconciler.laws.audience import audience_of
 from reconciler.loader import load_file
 from reconciler.model import SCHEDULE_FIELDS, DesiredSchedule, Finding
+from reconciler.util.shared import StringPool
 from reconciler.validate.document import prepare, validate_document
 from reconciler.validate.rules import RuleContext, ScheduleKey, check_duplicates, key_of
 
@@ -94,12 +95,15 @@ def load_desired(
     *,
     now: datetime | None = None,
     workers: int | None = None,
+    started: Callable[[], object] | None = None,
 ) -> DesiredState:
     """Load and validate every schedule file under `paths` against `config`'s tenant profile.
 
     `now` (default: the current UTC time) decides which schedules are in the past. `workers`
     is the number of processes checking files; by default one, or one per CPU for a tree of
-    at least 2,000 files, where a pool pays for its start.
+    at least 2,000 files, where a pool pays for its start. `started` is called once the files
+    are found and the pool's processes (if any) are forked: from then on the caller may run
+    threads of its own (reading the tenant) while the files are checked.
     """
     files = find_schedule_files(paths)
     source = f"tenant profile in {config.source}" if config.source else "default tenant profile"
@@ -110,7 +114,7 @@ def load_desired(
         config.audiences,
         config.law_policy,
     )
-    checked = _check_all(files, context, workers)
+    checked = _check_all(files, context, workers, started or _nothing)
     paths_of = [Path(item.path) for item in checked]
     findings = [finding for item in checked for finding in item.findings]
     findings.extend(check_duplicates(item.key for item in checked if item.key is not None))
@@ -154,24 +158,33 @@ def _walk(root: Path) -> Iterator[str]:
                 yield os.path.normpath(f"{folder}/{name}").replace(os.sep, "/")
 
 
-def _check_all(files: list[str], context: RuleContext, workers: int | None) -> list[_Checked]:
+def _nothing() -> None:
+    return None
+
+
+def _check_all(
+    files: list[str], context: RuleContext, workers: int | None, started: Callable[[], object]
+) -> list[_Checked]:
     if workers is None:
         workers = (os.cpu_count() or 1) if len(files) >= _POOL_THRESHOLD else 1
     if workers < 2 or len(files) < 2:
-        return [_check_file(path, context) for path in files]
+        started()
+        return _check_chunk(files, context)
     prepare("schedule")
     size = min(_CHUNK, -(-len(files) // workers))
     chunks = [files[start : start + size] for start in range(0, len(files), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(_check_chunk, chunks, [context] * len(chunks))
+        results = pool.map(_check_chunk, chunks, [context] * len(chunks))  # forks every worker
+        started()
         return [item for chunk in results for item in chunk]
 
 
 def _check_chunk(files: list[str], context: RuleContext) -> list[_Checked]:
-    return [_check_file(path, context) for path in files]
+    strings = StringPool()  # equal keys and values as one object, here and once unpickled
+    return [_check_file(path, context, strings) for path in files]
 
 
-def _check_file(path: str, context: RuleContext) -> _Checked:
+def _check_file(path: str, context: RuleContext, strings: StringPool) -> _Checked:
     loaded = load_file(path, path)
     document = loaded.document
     if document is None:
@@ -181,7 +194,7 @@ def _check_file(path: str, context: RuleContext) -> _Checked:
     if any(finding.severity == "error" for finding in findings):
         return _Checked(path, loaded.digest, findings, None, None, key)
     data = document.data
-    body = {name: data[name] for name in SCHEDULE_FIELDS if name in data}
+    body = strings.share({name: data[name] for name in SCHEDULE_FIELDS if name in data})
     declared = audience_of(data, context.audiences)[0] is not None
     return _Checked(path, loaded.digest, findings, body, data.get("scheduleId"), key, declared)
 
