@@ -54,9 +54,14 @@ SHORT_HELP: dict[str, str] = {
     "import": "Write the live schedules of campaign ID as desired files with pinned ids.",
     "optimize": "Recommend callRate, maxConcurrentCalls and peakHourBoost from answer rates.",
     "adherence": "Compare the attempts each schedule planned with those the dialer made.",
-    "export": "Export interactions of a campaign, or schedule metadata with --local.",
+    "export": "Export interactions of a campaign (or poll one: `export status ID`), or schedule "
+    "metadata with --local.",
     "audit": "Verify or show the hash-chained audit trail of plan and apply runs.",
     "emulator": "A local CXone emulator: the contract's API over HTTP, for demos, tests and CI.",
+    "laws": "List the calling-hour rules: jurisdiction, hours, bans, citation, confidence.",
+    "calendar": "Callable hours of FILE per local date in ZONE, with the legal hours beside them.",
+    "doctor": "Check the tenant read-only and print a redacted report (admin profile).",
+    "show": "Show the saved plan PLAN.json (made by `cxsched plan --out`); no API call.",
 }
 _PACKAGE = "reconciler.commands"
 

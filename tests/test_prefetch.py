@@ -64,7 +64,7 @@ def test_apply_sends_no_write_when_validation_fails_while_the_tenant_is_read(
     assert result.stderr == (
         "schedules/c9/zz-bad.yaml:11:5: error schema-range: callRate must be greater than 0, "
         "not -1\n"
-        "21 files checked: 1 error, 0 warnings\n"
+        "21 schedule files checked: 1 error, 0 warnings\n"
         "error: the desired state does not validate; nothing was applied\n"
     )
     _assert_nothing_written(emu)
@@ -165,7 +165,7 @@ def test_without_credentials_an_invalid_state_is_still_reported_first(repo: Path
         assert result.stderr == (
             "schedules/c1/bad.yaml:11:5: error schema-range: callRate must be greater than 0, "
             "not -1\n"
-            "1 file checked: 1 error, 0 warnings\n"
+            "1 schedule file checked: 1 error, 0 warnings\n"
             "error: the desired state does not validate; no API call was made\n"
         )
     Path("schedules/c1/bad.yaml").unlink()

@@ -33,7 +33,7 @@ from reconciler.errors import PlanError
 from reconciler.plan.build import Plan, make_plan, make_plan_from, read_live
 from reconciler.plan.checks import limits_check, validated_check
 from reconciler.plan.planfile import load_plan
-from reconciler.plan.prefetch import TenantReader
+from reconciler.plan.prefetch import TenantReader, announced
 from reconciler.plan.rederive import check_same, rederive
 from reconciler.plan.scope import check_inside, check_prune_scope, plan_paths, repo_root
 from reconciler.validate.desired import DesiredState
@@ -115,8 +115,8 @@ def one_go_plan(
 ) -> Prepared:
     """A fresh plan of `desired` against the live tenant, limits checked against it.
 
-    `reader` has the reads made while `desired` was validated; without one the tenant is read
-    now, `on_campaign(number, total, campaign_id)` called before each campaign is read.
+    `reader` has the reads made while `desired` was validated (without one the tenant is read
+    now); `on_campaign(number, total, campaign_id)` is called as each campaign's schedules come.
     """
     check_prune_scope(desired, repo, prune=prune)
     campaigns = {item.campaign_id for item in desired.schedules}
@@ -131,7 +131,7 @@ def one_go_plan(
     else:
         limits = reader.limits()
         check, _ = limits_check(desired, limits, "the tenant's live capacity")
-        pairs = reader.stream(campaigns)
+        pairs = announced(reader.stream(campaigns), len(campaigns), on_campaign)
         plan = make_plan_from(
             desired, pairs, repo, limits=limits, prune=prune, paths=targets, tenant=tenant
         )

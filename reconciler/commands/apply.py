@@ -44,6 +44,7 @@ from reconciler.commands._desired import (
     load_valid_desired,
     validate_first_on_error,
 )
+from reconciler.commands._progress import progress
 from reconciler.commands._signals import graceful
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.cxone import CxoneClient
@@ -159,7 +160,17 @@ def _one_go(
         desired = load_valid_desired(
             paths, repo, started=reader.start, stopped="nothing was applied"
         )
-        return one_go_plan(api, desired, repo, paths, prune=prune, tenant=tenant, reader=reader)
+        with progress("Reading the tenant") as show:
+            return one_go_plan(
+                api,
+                desired,
+                repo,
+                paths,
+                prune=prune,
+                tenant=tenant,
+                reader=reader,
+                on_campaign=lambda n, total, c: show(f"campaign {n}/{total}: {c}"),
+            )
 
 
 def _command_line(targets: Sequence[Path], prune: bool) -> str:

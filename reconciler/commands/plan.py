@@ -36,12 +36,13 @@ from reconciler.commands._desired import (
     validate_first_on_error,
 )
 from reconciler.commands._output import use_color
+from reconciler.commands._progress import progress
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.plan.build import Plan, Unmanaged, make_plan_from
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
 from reconciler.plan.planfile import plan_bytes, plan_hash, save_plan
-from reconciler.plan.prefetch import TenantReader, expected_campaigns
+from reconciler.plan.prefetch import TenantReader, announced, expected_campaigns
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
 from reconciler.plan.scope import check_prune_scope, plan_paths
 from reconciler.validate.desired import DesiredState
@@ -183,11 +184,17 @@ def _plan(
             "dialer limits exceed the tenant's live capacity; nothing was planned"
         ) from exc
     echo_findings(findings, len(desired.files))
-    live = reader.stream({item.campaign_id for item in desired.schedules})
+    campaigns = {item.campaign_id for item in desired.schedules}
     paths = plan_paths(targets)
-    plan = make_plan_from(
-        desired, live, repo, limits=limits, prune=prune, paths=paths, tenant=tenant
-    )
+    with progress("Reading the tenant") as show:
+        live = announced(
+            reader.stream(campaigns),
+            len(campaigns),
+            lambda number, total, campaign: show(f"campaign {number}/{total}: {campaign}"),
+        )
+        plan = make_plan_from(
+            desired, live, repo, limits=limits, prune=prune, paths=paths, tenant=tenant
+        )
     return plan, check
 
 

@@ -34,7 +34,7 @@ from reconciler.api.protocol import ScheduleAPI
 from reconciler.model import LiveSchedule, TenantLimits
 from reconciler.util.shared import StringPool
 
-__all__ = ["TenantReader", "expected_campaigns"]
+__all__ = ["TenantReader", "announced", "expected_campaigns"]
 
 #: Seconds `close()` waits for a call in flight before it leaves the (daemon) thread behind.
 _CLOSE_WAIT = 5.0
@@ -57,6 +57,18 @@ def expected_campaigns(paths: Sequence[Path]) -> list[str]:
         elif path.is_file() and path.parent.name:
             found.add(path.parent.name)
     return sorted(found)
+
+
+def announced(
+    pairs: Iterable[tuple[str, list[LiveSchedule]]],
+    total: int,
+    on_campaign: Callable[[int, int, str], None] | None,
+) -> Iterator[tuple[str, list[LiveSchedule]]]:
+    """`pairs` as they come, calling `on_campaign(number, total, campaign_id)` for each."""
+    for number, (campaign_id, live) in enumerate(pairs, start=1):
+        if on_campaign is not None:
+            on_campaign(number, total, campaign_id)
+        yield campaign_id, live
 
 
 class _Stopped(Exception):
