@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from reconciler.admin.wire import put_body, unwrap
-from reconciler.skills.normal import MalformedBlock
+from reconciler.skills.normal import DAYS, MalformedBlock
 from reconciler.util.strictjson import MAX_DEPTH, MAX_DIGITS, UnsafeJson, loads
 
 
@@ -165,3 +165,23 @@ def test_a_put_keeps_unmanaged_fields_and_the_overrides_read() -> None:
             "abandonRateEnabled": True,
         }
     }
+
+
+def test_an_inactive_days_unreadable_times_go_out_as_midnight() -> None:
+    read = {"isScheduled": True, "customField": 7}
+    for day in DAYS:
+        read |= {f"{day}IsActive": False, f"{day}StartTime": "08:00:00", f"{day}EndTime": None}
+    read |= {"sundayStartTime": "27:99", "sundayEndTime": "\x1b[2J"}
+    desired: dict[str, Any] = {"isScheduled": True}
+    desired |= {day: {"isActive": False} for day in DAYS}
+    desired["monday"] = {"isActive": True, "startTime": "9:00", "endTime": "17:30:00"}
+    body = put_body("scheduleSettings", read, desired)["scheduleSettings"]
+    assert body["customField"] == 7  # unmanaged, sent back as read
+    assert (body["mondayIsActive"], body["mondayStartTime"], body["mondayEndTime"]) == (
+        True,
+        "09:00",
+        "17:30",
+    )
+    assert (body["sundayStartTime"], body["sundayEndTime"]) == ("00:00", "00:00")
+    assert (body["tuesdayStartTime"], body["tuesdayEndTime"]) == ("08:00", "00:00")
+    assert body["tuesdayIsActive"] is False
