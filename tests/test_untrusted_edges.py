@@ -168,7 +168,7 @@ def test_a_put_keeps_unmanaged_fields_and_the_overrides_read() -> None:
 
 
 def test_an_inactive_days_unreadable_times_go_out_as_midnight() -> None:
-    read = {"isScheduled": True, "customField": 7}
+    read: dict[str, Any] = {"isScheduled": True, "customField": 7}
     for day in DAYS:
         read |= {f"{day}IsActive": False, f"{day}StartTime": "08:00:00", f"{day}EndTime": None}
     read |= {"sundayStartTime": "27:99", "sundayEndTime": "\x1b[2J"}
