@@ -255,3 +255,20 @@ def test_fix_files_leaves_files_it_cannot_use_or_need_not_change(tmp_path: Path)
     paths = [str(path) for path in before]
     assert fix_files(paths, {}, LawPolicy()) == []
     assert {path: path.read_bytes() for path in before} == before
+
+
+@pytest.mark.parametrize(
+    "audience", ["audience: {jurisdictions: [US-RI], purpose: marketing}", "audience: US-RI"]
+)
+def test_calendar_refuses_a_malformed_audience_rather_than_ignore_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, audience: str
+) -> None:
+    text = schedule(
+        "2027-01-09T00:00:00-05:00", "2027-01-10T00:00:00-05:00", [("10:00", "17:30", NY)]
+    )
+    write(tmp_path, text + audience + "\n")
+    result = _calendar(tmp_path, monkeypatch)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: {FILE}: the audience is malformed; run `cxsched validate {FILE}`\n"
+    )
