@@ -1,7 +1,7 @@
 """`cxsched calendar FILE --zone ZONE [--png OUT]`: a schedule's callable hours per local date
 in one zone, with the legal hours of its audience beside them (not legal advice).
 
-Exit 0, or 1 when the file or the zone cannot be read.
+Exit 0, or 1 when the file, its audience or the zone cannot be read.
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def command(file: Path, zone: str, png: Path | None, config: Path | None) -> Non
     if (subject.span[1] - subject.span[0]).days > MAX_SPAN_DAYS:
         raise InputError(f"{file}: the span is longer than {MAX_SPAN_DAYS} days; split it")
     repo = load_repo_config(config)
-    audience, _ = audience_of(loaded.document.data, repo.audiences)
+    audience, own = audience_of(loaded.document.data, repo.audiences)
+    if own and audience is None:
+        raise InputError(f"{file}: the audience is malformed; run `cxsched validate {file}`")
     policy = policy_of(loaded.document.data, repo.law_policy)
     days = calendar_days(subject, audience, catalog(), zone, policy)
     who = ", ".join(audience.jurisdictions) if audience else "the national baseline"

@@ -69,7 +69,7 @@ def loads(text: str | bytes) -> Any:
 def _check_depth(value: Any) -> None:
     """Refuse nesting deeper than `MAX_DEPTH`, without recursion."""
     level: list[Any] = [value]
-    for _ in range(MAX_DEPTH + 1):
+    for _ in range(MAX_DEPTH):  # pass i reads the values at depth i + 1
         below: list[Any] = []
         for item in level:
             if isinstance(item, dict):
