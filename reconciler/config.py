@@ -81,6 +81,8 @@ class RepoConfig:
     unmanaged_ignored: frozenset[str] = frozenset()
     profile: str = "rest-contract"
     skills_path: Path = DEFAULT_SKILLS_PATH
+    #: IANA zone of the business unit, in which skills' weekly schedules are read (if known).
+    business_unit_zone: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -153,6 +155,7 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
     }
     policy = read_policy(data.get("laws", {}), source.name)
     skills = Path(data.get("skills", {}).get("path", DEFAULT_SKILLS_PATH))
+    unit_zone = data.get("skills", {}).get("businessUnitTimeZone")
     return RepoConfig(
         profile,
         prune,
@@ -164,4 +167,5 @@ def _repo_config(data: Mapping[str, Any], source: Path) -> RepoConfig:
         ignored,
         profile=data.get("profile", PROFILES[0]),
         skills_path=skills,
+        business_unit_zone=unit_zone,
     )

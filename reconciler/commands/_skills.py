@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from reconciler.plan.skillfile import load_skill_plan, save_skill_plan
 from reconciler.plan.skills import SkillPlan, make_skill_plan, plan_digest, render_skill_plan
 from reconciler.util.atomic import write_atomic
 from reconciler.validate.report import OutputFormat, render_findings, summary_line
-from reconciler.validate.skills import DesiredSkills, load_skills
+from reconciler.validate.skills import DesiredSkills, SkillLawContext, load_skills
 
 __all__ = ["apply_skills", "import_skill", "optimize_skills", "plan_skills", "validate_skills"]
 
@@ -38,19 +38,37 @@ def _paths(paths: Sequence[Path], repo: RepoConfig) -> tuple[Path, ...]:
     return tuple(paths) or (repo.skills_path,)
 
 
+def _laws(repo: RepoConfig, now: datetime | None = None) -> SkillLawContext:
+    """What the calling-law proof of skill files needs: the clock, house rules, unit zone."""
+    return SkillLawContext(now or datetime.now(UTC), repo.law_policy, repo.business_unit_zone)
+
+
 def validate_skills(
-    paths: Sequence[Path], repo: RepoConfig, fmt: OutputFormat, strict: bool
+    paths: Sequence[Path],
+    repo: RepoConfig,
+    fmt: OutputFormat,
+    strict: bool,
+    now: datetime | None = None,
 ) -> int:
-    """`cxsched validate` for skill files; returns the exit code."""
-    desired = load_skills(_paths(paths, repo))
+    """`cxsched validate` for skill files, judged as of `now` (default: the current time);
+    returns the exit code."""
+    desired = load_skills(_paths(paths, repo), _laws(repo, now))
     files = len(desired.files) + (1 if repo.source else 0)
     click.echo(render_findings(desired.findings, fmt, files=files, strict=strict), nl=False)
+    if desired.undeclared:
+        count = len(desired.undeclared)
+        skills = "1 skill declares" if count == 1 else f"{count} skills declare"
+        click.echo(
+            f"note: {skills} no audience, so calling hours were checked against the national "
+            "baseline of their zones' countries only; declare `audience` (docs/laws.md)",
+            err=True,
+        )
     click.echo(summary_line(desired.findings, files=files), err=True)
     return 1 if any(strict or f.severity == "error" for f in desired.findings) else 0
 
 
 def _valid(paths: Sequence[Path], repo: RepoConfig) -> DesiredSkills:
-    desired = load_skills(_paths(paths, repo))
+    desired = load_skills(_paths(paths, repo), _laws(repo))
     _echo_findings(desired.findings, len(desired.files))
     if desired.has_errors():
         raise InputError("the skill files do not validate; no API call was made")

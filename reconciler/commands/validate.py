@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.commands._analytics import parse_now
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS
 from reconciler.config import CONFIG_FILENAME, ConfigError, RepoConfig, load_repo_config
@@ -40,6 +41,13 @@ __all__ = ["command"]
     help="Add the blackout periods that Saturday, Sunday and holiday calling laws require "
     "(never widens callable time), then validate again.",
 )
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    help="Judge as of this moment (with a UTC offset) instead of the current time: which "
+    "schedules are past, and the 366 days a skill's calling-law proof covers.",
+)
 @config_option
 @click.pass_context
 def command(
@@ -49,6 +57,7 @@ def command(
     fmt: OutputFormat,
     strict: bool,
     fix: bool,
+    now_text: str | None,
     config: Path | None,
 ) -> None:
     """Check schedule files in PATHs (default schedules/) against the schema and the rules.
@@ -56,13 +65,14 @@ def command(
     With `profile: admin` in cxsched.yaml, check skill files (default skills/) instead.
     """
     repo, config_findings = _config(config)
+    now = parse_now(now_text)
     if repo.is_admin:
         from reconciler.commands._skills import validate_skills
 
-        ctx.exit(validate_skills(paths, repo, fmt, strict))
-    desired = load_desired(paths or DEFAULT_PATHS, repo)
+        ctx.exit(validate_skills(paths, repo, fmt, strict, now))
+    desired = load_desired(paths or DEFAULT_PATHS, repo, now=now)
     if fix and _fix(desired.findings, repo):
-        desired = load_desired(paths or DEFAULT_PATHS, repo)
+        desired = load_desired(paths or DEFAULT_PATHS, repo, now=now)
     findings = sorted((*config_findings, *desired.findings), key=Finding.sort_key)
     checked_config = _config_name(config, repo) if repo.source or config_findings else None
     files = len(desired.files) + (1 if checked_config else 0)

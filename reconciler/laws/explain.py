@@ -55,8 +55,9 @@ def allowance_on(rule: Rule, day: date, jurisdiction: str) -> str:
     return f"{intervals_label(rule.hours.of(kind))} {when}{clock}"
 
 
-def breach_message(breach: Breach) -> str:
-    """The message of a `legal-hours` finding."""
+def breach_message(breach: Breach, advice: str | None = None) -> str:
+    """The message of a `legal-hours` finding; `advice` replaces the schedule's remedy (for
+    files that have no blackouts, such as skills) unless the audience is undeclared."""
     day = f"{breach.first:%a} {breach.first.isoformat()}"
     days = "1 day" if breach.days == 1 else f"{breach.days} days"
     rules = rules_on(breach)
@@ -68,7 +69,8 @@ def breach_message(breach: Breach) -> str:
     return (
         f"{where}{breach.jurisdiction} callees in {breach.zone} can be called outside legal "
         f"hours: first on {day} at {', '.join(breach.spans)} local time, {days} in all; "
-        f"{rules}; {_fix(breach)} (not legal advice)"
+        f"{rules}; {advice if advice and not breach.baseline else _fix(breach)} "
+        "(not legal advice)"
     )
 
 

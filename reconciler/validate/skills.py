@@ -20,6 +20,9 @@ zone-unmapped    error    an IANA zone with no known CXone name: write standardN
 zone-duplicate   error    two windows for one CXone zone
 duplicate-skill  error    one skill declared by two files
 file-name        warning  a file not named <skillId>.yaml
+legal-*          error    the calling-law proof (`reconciler.validate.skill_laws`), for
+                          files without other errors, when `load_skills` is given a
+                          `SkillLawContext` (the commands always give one)
 ===============  =======  ==========================================================
 
 Whether a zone is enabled for the business unit needs the tenant: plan checks it.
@@ -42,9 +45,10 @@ from reconciler.skills.desired import DesiredSkill, skill_from_data
 from reconciler.skills.normal import DAYS, MalformedBlock, canonical_time
 from reconciler.skills.zones import standard_name
 from reconciler.validate.document import schema_findings
+from reconciler.validate.skill_laws import SkillLawContext, check_skill_laws
 from reconciler.validate.timezones import get_zone
 
-__all__ = ["NO_HOME", "DesiredSkills", "load_skills"]
+__all__ = ["NO_HOME", "DesiredSkills", "SkillLawContext", "load_skills"]
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -83,22 +87,26 @@ _DIALER_NO_HOME: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class DesiredSkills:
-    """The skills the files declare (only files without errors), findings, files, digest."""
+    """The skills the files declare (only files without errors), findings, files, digest,
+    and the files judged by the national baseline because they declare no audience."""
 
     skills: tuple[DesiredSkill, ...]
     findings: tuple[Finding, ...]
     files: tuple[Path, ...]
     digest: str
+    undeclared: tuple[str, ...] = ()
 
     def has_errors(self) -> bool:
         return any(finding.severity == "error" for finding in self.findings)
 
 
-def load_skills(paths: Sequence[Path]) -> DesiredSkills:
-    """Load and validate every skill file under `paths`."""
+def load_skills(paths: Sequence[Path], laws: SkillLawContext | None = None) -> DesiredSkills:
+    """Load and validate every skill file under `paths`; with `laws`, prove the calling laws
+    too for every file without other errors."""
     files = _find(paths)
     skills: list[DesiredSkill] = []
     findings: list[Finding] = []
+    undeclared: list[str] = []
     digests: list[str] = []
     owners: dict[str, str] = {}
     for path in files:
@@ -120,6 +128,11 @@ def load_skills(paths: Sequence[Path]) -> DesiredSkills:
                         f"skill {skill_id} is also declared by {first}; keep one file",
                     )
                 )
+        if laws is not None and not any(finding.severity == "error" for finding in found):
+            legal, baseline = check_skill_laws(loaded.document, laws)
+            found.extend(legal)
+            if baseline:
+                undeclared.append(path)
         findings.extend(found)
         if not any(finding.severity == "error" for finding in found):
             skills.append(skill_from_data(Path(path), loaded.document.data))
@@ -129,6 +142,7 @@ def load_skills(paths: Sequence[Path]) -> DesiredSkills:
         tuple(sorted(findings, key=Finding.sort_key)),
         tuple(Path(path) for path in files),
         total,
+        tuple(undeclared),
     )
 
 
