@@ -188,6 +188,25 @@ def test_apply_without_statuses_write_warns_and_still_succeeds(
     assert len(emu.schedules("c1")) == 1
 
 
+def test_a_status_refused_for_another_reason_fails_the_apply_step(
+    tmp_path: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    runner = runner_for(repo, emu, github)
+    assert runner.action({"command": "plan", **CREDENTIALS}).job_outputs["changes"] == "true"
+    unknown = {"GITHUB_SHA": "ab" * 32}  # a commit GitHub does not know (404)
+    applied = runner.action({"command": "apply", **CREDENTIALS}, unknown)
+    assert applied.result == "failure"
+    assert applied.job_outputs["exit-code"] == "0"  # the apply itself succeeded
+    assert len(emu.schedules("c1")) == 1
+    assert applied.steps[-1].stdout.splitlines()[-1] == (
+        "::error::the audit head is not published: GitHub API POST "
+        f"/repos/{REPO}/statuses/{'ab' * 32} failed (404): Not Found (does the job's "
+        "`permissions:` grant this?)"
+    )
+    assert github.statuses == {}
+
+
 def test_a_forks_pull_request_is_validated_only(
     tmp_path: Path, emu: Emulator, github: GitHubStub
 ) -> None:
