@@ -207,6 +207,22 @@ def test_a_status_refused_for_another_reason_fails_the_apply_step(
     assert github.statuses == {}
 
 
+def test_apply_without_a_token_warns_that_the_head_is_not_published(
+    tmp_path: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    runner = runner_for(repo, emu, github)
+    assert runner.action({"command": "plan", **CREDENTIALS}).job_outputs["changes"] == "true"
+    applied = runner.action({"command": "apply", "github-token": "", **CREDENTIALS})
+    assert applied.result == "success", applied.steps
+    assert applied.steps[-1].stdout.splitlines()[-1] == (
+        "::warning::the audit head is not published as a commit status: GITHUB_TOKEN and "
+        "GITHUB_REPOSITORY must be set; in a workflow pass `GITHUB_TOKEN: ${{ github.token }}` "
+        "in the step's env."
+    )
+    assert (github.requests, github.statuses) == ([], {})
+
+
 def test_a_forks_pull_request_is_validated_only(
     tmp_path: Path, emu: Emulator, github: GitHubStub
 ) -> None:
