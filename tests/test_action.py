@@ -18,7 +18,7 @@ import yaml
 
 from reconciler.emulator import Emulator
 from support.github import REPO, TOKEN, GitHubStub
-from support.runner import JobRun, Runner
+from support.runner import SHA, JobRun, Runner
 
 pytestmark = pytest.mark.slow  # every step is a subprocess, as on a runner
 
@@ -148,11 +148,79 @@ def test_plan_in_a_pull_request_comments_then_apply_applies_that_plan(
     assert [json.loads(r)["event"] for r in trail] == ["plan", "plan", "plan", "write", "write"]
     assert "Apply to tenant production" in applied.summary
     assert (repo / "apply.txt").read_text(encoding="utf-8") in applied.steps[-1].stdout
+    head = applied.job_outputs["audit-head"]
+    [status] = github.statuses[SHA]  # the applied commit's
+    assert {k: status[k] for k in ("context", "state", "description", "target_url")} == {
+        "context": "cxsched/audit-head/production",
+        "state": "success",
+        "description": head,
+        "target_url": f"https://github.com/{REPO}/actions/runs/4242",
+    }
+    assert applied.steps[-1].stdout.splitlines()[-1] == (
+        f"set commit status cxsched/audit-head/production (success) on {SHA[:12]}: {head}"
+    )
 
     nothing = runner.action({"command": "plan", **CREDENTIALS})
     assert (nothing.result, nothing.job_outputs["exit-code"]) == ("success", "0")
     assert nothing.job_outputs["changes"] == "false"
     no_secret_anywhere(runner, emu, plan, again, applied, nothing)
+
+
+def test_apply_without_statuses_write_warns_and_still_succeeds(
+    tmp_path: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    runner = runner_for(repo, emu, github)
+    assert runner.action({"command": "plan", **CREDENTIALS}).job_outputs["changes"] == "true"
+    github.read_only = True  # a fork's token, or a job without `statuses: write`
+    applied = runner.action({"command": "apply", "tenant": "staging", **CREDENTIALS})
+    assert applied.result == "success", applied.steps
+    assert applied.job_outputs["exit-code"] == "0"
+    assert applied.job_outputs["audit-head"].startswith("sha256:")
+    last = applied.steps[-1].stdout.splitlines()[-1]
+    assert last.startswith(
+        "::warning::the audit head is not published as a commit status (the token may not set "
+        f"statuses: grant the job `statuses: write`): GitHub API POST /repos/{REPO}/statuses/"
+        f"{SHA} failed (403): "
+    )
+    assert github.requests == [("POST", f"/repos/{REPO}/statuses/{SHA}")]
+    assert github.statuses == {}
+    assert len(emu.schedules("c1")) == 1
+
+
+def test_a_status_refused_for_another_reason_fails_the_apply_step(
+    tmp_path: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    runner = runner_for(repo, emu, github)
+    assert runner.action({"command": "plan", **CREDENTIALS}).job_outputs["changes"] == "true"
+    unknown = {"GITHUB_SHA": "ab" * 32}  # a commit GitHub does not know (404)
+    applied = runner.action({"command": "apply", **CREDENTIALS}, unknown)
+    assert applied.result == "failure"
+    assert applied.job_outputs["exit-code"] == "0"  # the apply itself succeeded
+    assert len(emu.schedules("c1")) == 1
+    assert applied.steps[-1].stdout.splitlines()[-1] == (
+        "::error::the audit head is not published: GitHub API POST "
+        f"/repos/{REPO}/statuses/{'ab' * 32} failed (404): Not Found (does the job's "
+        "`permissions:` grant this?)"
+    )
+    assert github.statuses == {}
+
+
+def test_apply_without_a_token_warns_that_the_head_is_not_published(
+    tmp_path: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    runner = runner_for(repo, emu, github)
+    assert runner.action({"command": "plan", **CREDENTIALS}).job_outputs["changes"] == "true"
+    applied = runner.action({"command": "apply", "github-token": "", **CREDENTIALS})
+    assert applied.result == "success", applied.steps
+    assert applied.steps[-1].stdout.splitlines()[-1] == (
+        "::warning::the audit head is not published as a commit status: GITHUB_TOKEN and "
+        "GITHUB_REPOSITORY must be set; in a workflow pass `GITHUB_TOKEN: ${{ github.token }}` "
+        "in the step's env."
+    )
+    assert (github.requests, github.statuses) == ([], {})
 
 
 def test_a_forks_pull_request_is_validated_only(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.gitops.github import GitHub, GitopsError, head_status
 from support.github import REPO, TOKEN, GitHubStub
 
 MARKER = "<!-- cxsched-plan:production -->"
@@ -445,3 +446,23 @@ def test_run_info_of_an_unapproved_run_without_a_pull_request(
     refused = gitops(tmp_path, github, "run-info", "--tenant", "production", GITHUB_TOKEN="bad")
     assert refused.returncode == 1
     assert refused.stderr.startswith(f"error: GitHub API GET /repos/{REPO}/commits/")
+
+
+def test_head_status_sets_the_digest_on_a_commit_and_refuses_anything_else(
+    github: GitHubStub,
+) -> None:
+    client, digest, sha = GitHub(github.url, TOKEN, REPO), "sha256:" + "5f" * 32, "ab" * 20
+    with pytest.raises(GitopsError, match="GITHUB_SHA '0123456789abcdef' is not a commit"):
+        head_status(client, "0123456789abcdef", "eu", digest, success=True, target_url="")
+    with pytest.raises(GitopsError, match="the audit head 'sha256:5f' is not a sha256 digest"):
+        head_status(client, sha, "eu", "sha256:5f", success=True, target_url="")
+    assert github.requests == []
+    said = head_status(client, sha, "eu", digest, success=False, target_url="")
+    assert said == f"set commit status cxsched/audit-head/eu (failure) on {sha[:12]}: {digest}"
+    [status] = github.statuses[sha]  # outside a workflow run: no link
+    assert (status["context"], status["state"], status["description"]) == (
+        "cxsched/audit-head/eu",
+        "failure",
+        digest,
+    )
+    assert "target_url" not in status

@@ -27,7 +27,7 @@ from support.flow import (
     write_schedule,
 )
 from support.github import REPO, GitHubStub
-from support.runner import JobRun, Runner, workflow_jobs
+from support.runner import SHA, JobRun, Runner, workflow_jobs
 
 pytestmark = pytest.mark.slow  # every step is a subprocess, as on a runner
 
@@ -35,6 +35,7 @@ STATUS = "steps.drift.outputs.exit-code"
 ISSUE = "Drift check"
 RUNS = f"https://github.com/{REPO}/actions/runs"
 MARKER = "<!-- cxsched-plan:production -->"
+CONTEXT = "cxsched/audit-head/production"
 
 
 @pytest.fixture
@@ -169,7 +170,38 @@ def test_a_merge_applies_the_reviewed_plan_and_leaves_an_audit_trail(
     assert f"```text\n{audit_txt.rstrip()}\n```" in job.summary
     head = json.loads(trail[-1])["hash"]  # published, so the trail can be anchored later
     assert f"Audit trail head: `{head}` (seq 4)." in job.summary
+    # ... and as the applied commit's status, outside the repository's files
+    assert statuses(github) == [("success", head, f"{RUNS}/4242")]
+    assert said(job, "Apply") == f"set commit status {CONTEXT} (success) on {SHA[:12]}: {head}"
     no_secret_anywhere(runner, emu, *jobs.values())
+
+
+def statuses(github: GitHubStub) -> list[tuple[str, str, str]]:
+    """The applied commit's audit-head statuses: state, description, link; nothing else set."""
+    assert set(github.statuses) <= {SHA}
+    found = github.statuses.get(SHA, [])
+    assert all(s["context"] == CONTEXT for s in found)
+    return [(s["state"], s["description"], s["target_url"]) for s in found]
+
+
+def test_a_token_that_may_not_set_statuses_is_a_warning_not_a_failed_apply(
+    repo: Path, emu: Emulator, github: GitHubStub
+) -> None:
+    runner = Runner(repo, context_for(emu, fork=False), github)
+    github.read_only = True  # as a job without `statuses: write`
+    job = merge(runner)["apply"]
+    assert job.result == "success", job.steps
+    assert job.outputs["steps.apply.outputs.exit-code"] == "0"
+    [live] = emu.schedules("c1")
+    assert live["name"] == "Weekday renewals"
+    assert said(job, "Apply") == (
+        "::warning::the audit head is not published as a commit status (the token may not set "
+        "statuses: grant the job `statuses: write`): GitHub API POST "
+        f"/repos/{REPO}/statuses/{SHA} failed (403): Resource not accessible by integration "
+        "(does the job's `permissions:` grant this?)"
+    )
+    assert github.statuses == {}
+    assert f"Audit trail head: `{job.job_outputs['audit-head']}` (seq 4)." in job.summary
 
 
 def row(before: int, after: int) -> str:
@@ -232,11 +264,17 @@ def test_a_tenant_edit_after_the_reviewed_plan_is_a_conflict_not_overwritten(
         job.summary
     )
     assert "recheck  update  c1/Weekday renewals" in job.summary  # the audit trail says so too
+    failed = (("failure", job.job_outputs["audit-head"], f"{RUNS}/4242"),)
+    assert statuses(github) == [*failed]  # a failed apply's head is published too
+    kept = runner.artifacts / "audit-production-4242-1"
+    assert json.loads(trail_end(kept))["hash"] == failed[0][1]  # the trail's head
 
     again = merge(runner)  # re-running the workflow re-plans from the tenant as it is now
     assert row(5, 12) in again["plan"].summary
     assert again["apply"].result == "success"
     assert emu.schedules("c1")[0]["dialerSettings"]["callRate"] == 12
+    head = again["apply"].job_outputs["audit-head"]
+    assert statuses(github) == [*failed, ("success", head, f"{RUNS}/4243")]
 
 
 def said(job: JobRun, step: str) -> str:

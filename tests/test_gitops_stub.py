@@ -55,3 +55,29 @@ def test_stub_answers_run_approvals_and_a_commits_pull_requests(github: GitHubSt
     status, pulls = _get(f"{github.url}/repos/{REPO}/commits/{'ab' * 20}/pulls", TOKEN)
     assert (status, [p["number"] for p in pulls]) == (200, [7])
     assert _get(approvals, "wrong") == (401, None)
+
+
+def _post(url: str, token: str, payload: dict[str, Any]) -> tuple[int, Any]:
+    data = json.dumps(payload).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    request = Request(url, data=data, method="POST", headers=headers)
+    try:
+        with urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except OSError as exc:
+        return getattr(exc, "code", 0), None
+
+
+def test_stub_keeps_commit_statuses_per_commit_and_checks_them(github: GitHubStub) -> None:
+    sha = "cd" * 20
+    url = f"{github.url}/repos/{REPO}/statuses/{sha}"
+    status = {"state": "success", "context": "ci/x", "description": "d", "target_url": "u"}
+    assert _post(url, TOKEN, status)[0] == 201
+    assert _post(url, TOKEN, {**status, "state": "done"})[0] == 422
+    assert _post(url, TOKEN, {**status, "description": "x" * 141})[0] == 422
+    assert _post(url, "wrong", status) == (401, None)
+    assert [s["context"] for s in github.statuses[sha]] == ["ci/x"]
+    assert github.statuses[sha][0]["description"] == "d"
+    github.read_only = True
+    assert _post(url, TOKEN, status) == (403, None)
+    assert len(github.statuses[sha]) == 1

@@ -42,6 +42,7 @@ AUDIT_SYNC = {"actions": "read", "contents": "write", "pull-requests": "read"}
 WRITES = {
     ("cxsched-plan.yml", "comment"): {"contents": "read", "pull-requests": "write"},
     ("cxsched-drift.yml", "drift"): {"contents": "read", "issues": "write"},
+    ("cxsched-apply.yml", "apply"): {"contents": "read", "statuses": "write"},  # the audit head
     ("release.yml", "publish"): {"id-token": "write"},
     ("cxsched-apply.yml", "audit"): AUDIT_SYNC,
     ("cxsched-drift.yml", "audit"): AUDIT_SYNC,
@@ -372,6 +373,7 @@ def test_apply_applies_exactly_the_plan_the_reviewers_saw() -> None:
         '--config "$CONFIG" --rps "$RPS"'
     )
     assert not any(" plan " in run or "--auto-approve" in run for run in runs)
+    assert _step(apply, "Apply")["env"]["GITHUB_TOKEN"] == "${{ github.token }}"  # its status
     upload = _step(apply, "Upload the plan and the audit trail")
     assert upload["if"] == "${{ always() }}"
 

@@ -4,6 +4,8 @@
                         plan (found by its hidden marker `<!-- cxsched-plan:<tenant> -->`)
   job summary           append plans and audit trails to $GITHUB_STEP_SUMMARY
   drift issue           open, update or close the one issue labelled `drift` of a tenant
+  audit head status     the commit status `cxsched/audit-head/<tenant>` of the applied commit,
+                        whose description is the audit trail's head digest after the apply
   run info              who and why of this run for `cxsched audit sync --run-info`: the run
                         URL, workflow, actor, commit, the pull request the commit came from and
                         the environment reviewers who approved the run (GitHub's approvals API)
@@ -38,6 +40,7 @@ __all__ = [
     "comment_marker",
     "drift_body",
     "drift_marker",
+    "head_status",
     "head_text",
     "read_plans",
     "run_info",
@@ -52,6 +55,9 @@ _COMMENT_LIMIT = 60_000  # GitHub refuses comment and issue bodies over 65,536 c
 _SUMMARY_LIMIT = 900_000  # a step summary holds at most 1 MiB
 _MAX_PAGES = 20
 _TIMEOUT_S = 30.0
+_STATUS_LIMIT = 140  # GitHub refuses a commit status description over 140 characters
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _RESULT_WORDS = {"success": "passed", "failure": "failed", "cancelled": "was cancelled"}
 
 
@@ -349,6 +355,24 @@ def head_text(trail: Path) -> str:
         f"`cxsched audit verify --expect-head {digest}` proves later that the trail still "
         "holds this record.\n"
     )
+
+
+def head_status(
+    github: GitHub, commit: str, tenant: str, head: str, *, success: bool, target_url: str
+) -> str:
+    """Publish the trail's head digest `head` as the commit status `cxsched/audit-head/<tenant>`
+    of `commit`: `success` when the apply succeeded, else `failure`; `target_url` the run."""
+    if not _COMMIT.fullmatch(commit):
+        raise GitopsError(f"GITHUB_SHA {commit[:80]!r} is not a commit: no status to set.")
+    if not _DIGEST.fullmatch(head):
+        raise GitopsError(f"the audit head {head[:80]!r} is not a sha256 digest.")
+    context = f"cxsched/audit-head/{tenant}"
+    state = "success" if success else "failure"
+    payload = {"state": state, "context": context, "description": head[:_STATUS_LIMIT]}
+    if target_url:
+        payload["target_url"] = target_url
+    github.call("POST", f"/repos/{github.repo}/statuses/{commit}", payload)
+    return f"set commit status {context} ({state}) on {commit[:12]}: {head}"
 
 
 def summary_text(title: str, files: Sequence[str], trail: Path | None = None) -> str:

@@ -41,6 +41,7 @@ from reconciler.gitops.github import (
     append_summary,
     check_plan,
     comment_body,
+    head_status,
     plan_has_changes,
     run_url,
     summary_text,
@@ -179,7 +180,35 @@ def _apply(settings: StepSettings) -> StepResult:
         f"Apply to tenant {settings.tenant}", report, audit_txt, trail=_trail(settings)
     )
     outputs = _outputs(settings, done.returncode, changes=done.returncode != 0, plan=True)
-    return StepResult(status, outputs, lines)
+    published, said = _publish_head(settings, outputs["audit-head"], success=status == 0)
+    return StepResult(status or published, outputs, (*lines, said) if said else lines)
+
+
+def _publish_head(settings: StepSettings, head: str, *, success: bool) -> tuple[int, str]:
+    """The trail's head as the applied commit's status: (0, what was done or a warning), or
+    (1, an error) when GitHub refused it for another reason than permission; (0, "") when
+    there is no head."""
+    if not head:
+        return 0, ""
+    commit = os.environ.get("GITHUB_SHA", "")
+    try:
+        return 0, head_status(
+            GitHub.from_env(), commit, settings.tenant, head, success=success, target_url=run_url()
+        )
+    except GitHubError as exc:
+        if exc.status != 403:
+            return 1, f"::error::the audit head is not published: {_clean(exc)}"
+        # A fork's token, or a job without `statuses: write`: the head is in the summary.
+        return 0, (
+            "::warning::the audit head is not published as a commit status (the token may not "
+            f"set statuses: grant the job `statuses: write`): {_clean(exc)}"
+        )
+    except GitopsError as exc:
+        return 0, f"::warning::the audit head is not published as a commit status: {_clean(exc)}"
+
+
+def _clean(exc: Exception) -> str:
+    return _CONTROL.sub("?", str(exc))[:500]
 
 
 def _run_plan(settings: StepSettings) -> int:

@@ -5,7 +5,9 @@ the bearer token, pages lists like GitHub (`per_page`, `page`) and can refuse wr
 the way a fork's read-only token is refused. It also answers, read-only, a workflow run's
 deployment approvals (`GET /repos/{repo}/actions/runs/{run_id}/approvals`, set in `approvals`)
 and the pull requests a commit came from (`GET /repos/{repo}/commits/{sha}/pulls`, set in
-`pulls`). `tests/test_gitops_stub.py` pins the behaviour
+`pulls`), and keeps commit statuses per commit (`POST /repos/{repo}/statuses/{sha}`, in
+`statuses`; GitHub's checks of state and description length, 422 otherwise).
+`tests/test_gitops_stub.py` pins the behaviour
 the other gitops tests rely on.
 """
 
@@ -31,6 +33,7 @@ class GitHubStub:
         self.requests: list[tuple[str, str]] = []
         self.approvals: dict[int, list[dict[str, Any]]] = {}  # run id -> review history
         self.pulls: dict[str, list[dict[str, Any]]] = {}  # commit sha -> pull requests
+        self.statuses: dict[str, list[dict[str, Any]]] = {}  # commit sha -> statuses, in order
         self.read_only = False
         self._next = 100
         self._lock = threading.Lock()
@@ -95,6 +98,9 @@ class GitHubStub:
         pulls = re.fullmatch(rf"/repos/{REPO}/commits/([0-9a-f]{{7,40}})/pulls", parts.path)
         if pulls and method == "GET":
             return 200, self.pulls.get(pulls[1], [])
+        statuses = re.fullmatch(rf"/repos/{REPO}/statuses/([0-9a-f]{{40}})", parts.path)
+        if statuses and method == "POST":
+            return self._add_status(statuses[1], payload)
         prefix = f"/repos/{REPO}/issues"
         if not parts.path.startswith(prefix):
             return 404, {"message": "Not Found"}
@@ -115,6 +121,18 @@ class GitHubStub:
                 self.comments[int(cid)]["body"] = payload["body"]
                 return 200, self.comments[int(cid)]
         return 404, {"message": "Not Found"}
+
+    def _add_status(self, sha: str, payload: Any) -> tuple[int, Any]:
+        fields = ("state", "context", "description", "target_url")
+        if not isinstance(payload, dict) or set(payload) - set(fields):
+            return 422, {"message": "Invalid request."}
+        status = {"id": self._new_id(), "context": "default", **payload}
+        if status["state"] not in ("error", "failure", "pending", "success"):
+            return 422, {"message": "Validation Failed: state"}
+        if len(str(status.get("description") or "")) > 140:
+            return 422, {"message": "Validation Failed: description is too long (maximum is 140)"}
+        self.statuses.setdefault(sha, []).append(status)
+        return 201, status
 
     def _open_issues(self, label: str) -> list[dict[str, Any]]:
         found = [i for i in self.issues.values() if i["state"] == "open"]

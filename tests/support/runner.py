@@ -35,6 +35,7 @@ __all__ = [
     "ACTION",
     "INSTALL_STEP",
     "ROOT",
+    "SHA",
     "WORKFLOWS",
     "Call",
     "JobRun",
@@ -50,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 ACTION = ROOT / "action.yml"
 INSTALL_STEP = "Install cxsched"
+SHA = "0123456789abcdef0123456789abcdef01234567"  # the run's commit, $GITHUB_SHA
 _PIP = "python -m pip install --disable-pip-version-check"
 _INSTALLS = {  # cxsched==VERSION, else the checkout (workflows) or the action's own source
     f'{_PIP} "${{VERSION:+cxsched==}}${{VERSION:-.}}"',
@@ -275,7 +277,7 @@ class Runner:
             "GITHUB_REPOSITORY": REPO,
             "GITHUB_RUN_ID": str(self.run_id),
             "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+            "GITHUB_SHA": SHA,
             "GITHUB_STEP_SUMMARY": str(self.summary),
         }
 
