@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -32,18 +31,13 @@ from reconciler.cxone.errors import ApiError, OtherApiError
 from reconciler.cxone.settings import Secret
 from reconciler.cxone.transport import Call, Reply, Transport
 from reconciler.util import strictjson
+from reconciler.util.tokencache import Grant, TokenCache
 
 __all__ = ["REFRESH_MARGIN", "Discovery", "TokenSource"]
 
 #: Seconds before expiry at which a token is re-minted.
 REFRESH_MARGIN = 300.0
 _MAX_JSON = 1 << 20
-
-
-class _Grant(NamedTuple):
-    token: Secret
-    renew_at: float
-    expires_in: float
 
 
 class Discovery(NamedTuple):
@@ -72,29 +66,18 @@ class TokenSource:
         self._settings = settings
         self._redactor = redactor
         self._clock = clock
-        self._lock = threading.Lock()
-        self._grant: _Grant | None = None
+        self._cache = TokenCache(self._mint, clock=clock)
         self._token_endpoint: str | None = None
         self._discovery: Discovery | None = None
         self.mints = 0
         self._refresh: Secret | None = None
 
     def token(self) -> Secret:
-        grant = self._grant
-        if grant is not None and self._clock() < grant.renew_at:
-            return grant.token
-        with self._lock:
-            grant = self._grant
-            if grant is None or self._clock() >= grant.renew_at:
-                grant = self._mint()
-                self._grant = grant
-            return grant.token
+        return self._cache.token()
 
     def invalidate(self, token: Secret) -> None:
         """Forget `token` (refused by the API) unless another thread already replaced it."""
-        with self._lock:
-            if self._grant is not None and self._grant.token == token:
-                self._grant = None
+        self._cache.invalidate(token)
 
     def discovery(self) -> Discovery:
         """The discovery results (minting a token first if none was)."""
@@ -104,8 +87,8 @@ class TokenSource:
         return self._discovery
 
     def token_lifetime(self) -> float | None:
-        grant = self._grant
-        return None if grant is None else grant.expires_in
+        grant = self._cache.grant
+        return None if grant is None else grant.life
 
     def try_refresh_grant(self) -> str:
         """Whether the tenant honours the refresh_token grant (for `doctor`): a sentence.
@@ -134,7 +117,7 @@ class TokenSource:
         self._redactor.add_basic(settings.client_id, settings.client_secret.reveal())
         return {**_ACCEPT, "Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
 
-    def _mint(self) -> _Grant:
+    def _mint(self) -> Grant[Secret]:
         token_endpoint = self._token_endpoint or self._discover_token_endpoint()
         self._token_endpoint = token_endpoint
         sent_at = self._clock()
@@ -159,7 +142,7 @@ class TokenSource:
                 raise self._malformed("the id_token carries no tenantId claim")
             self._discovery = Discovery(token_endpoint, tenant, self._api_endpoint(tenant))
         renew_in = life - REFRESH_MARGIN if life > 2 * REFRESH_MARGIN else life / 2
-        return _Grant(Secret(access), sent_at + renew_in, float(life))
+        return Grant(Secret(access), sent_at + renew_in, float(life))
 
     def _discover_token_endpoint(self) -> str:
         issuer = self._settings.issuer
