@@ -25,12 +25,12 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from reconciler.admin import endpoints
-from reconciler.admin.errors import AdminAuthError, admin_error, described
+from reconciler.admin.errors import AdminAuthError, admin_error
+from reconciler.admin.replies import decoded, refusal
 from reconciler.admin.settings import AdminSettings, Redactor, checked_url
 from reconciler.cxone.errors import ApiError, OtherApiError
 from reconciler.cxone.settings import Secret
 from reconciler.cxone.transport import Call, Reply, Transport
-from reconciler.util import strictjson
 from reconciler.util.tokencache import Grant, TokenCache
 
 __all__ = ["REFRESH_MARGIN", "Discovery", "TokenSource"]
@@ -102,13 +102,13 @@ class TokenSource:
         form = {"grant_type": "refresh_token", "refresh_token": self._refresh.reveal()}
         call = Call(endpoints.Endpoint("POST", path), path, data=form, headers=self._basic())
         reply = self._transport_for(origin).send(call)
-        body = _safe_json(reply)
+        body = decoded(reply, _MAX_JSON)
         if reply.response.status_code == 200 and isinstance(body, dict):
             fresh = body.get("access_token")
             if isinstance(fresh, str):
                 self._redactor.add(fresh)
             return "works (HTTP 200)"
-        detail = self._redactor.clean(described(body, _header(reply)), 120)
+        detail = self._redactor.clean(refusal(reply, _MAX_JSON), 120)
         return f"refused (HTTP {reply.response.status_code}: {detail or 'no reason given'})"
 
     def _basic(self) -> dict[str, str]:
@@ -167,7 +167,7 @@ class TokenSource:
         reply = self._transport_for(origin).send(call)
         status = reply.response.status_code
         if status != 200:
-            detail = self._redactor.clean(described(_safe_json(reply), _header(reply)))
+            detail = self._redactor.clean(refusal(reply, _MAX_JSON))
             if status in (400, 401):
                 raise AdminAuthError(
                     "POST", endpoints.TOKEN.template, status, reply.attempts, detail
@@ -189,9 +189,9 @@ class TokenSource:
         status = reply.response.status_code
         template = call.endpoint.template
         if status != 200:
-            detail = self._redactor.clean(described(_safe_json(reply), _header(reply)))
+            detail = self._redactor.clean(refusal(reply, _MAX_JSON))
             raise admin_error(call.endpoint.method, template, status, reply.attempts, detail)
-        body = _safe_json(reply)
+        body = decoded(reply, _MAX_JSON)
         if not isinstance(body, dict):
             raise self._malformed("the answer is not a JSON object", call.endpoint)
         return body
@@ -206,20 +206,6 @@ _ACCEPT = {"Accept": "application/json"}
 def _split(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}", parts.path or "/"
-
-
-def _safe_json(reply: Reply) -> Any:
-    content = reply.body
-    if len(content) > _MAX_JSON:
-        return None
-    try:
-        return strictjson.loads(content)
-    except ValueError:
-        return None
-
-
-def _header(reply: Reply) -> str | None:
-    return reply.response.headers.get("icStatusDescription")
 
 
 def _tenant_id(id_token: Any) -> str | None:
