@@ -38,6 +38,7 @@ __all__ = [
     "Secret",
     "Settings",
     "Sources",
+    "is_loopback",
     "positive_number",
     "production_url",
     "url_problem",
@@ -287,7 +288,7 @@ def url_problem(url: str) -> str | None:
         return "has an invalid port"
     if not host:
         return "has no host"
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         return "uses http to a host that is not loopback; use https"
     return None
 
@@ -302,7 +303,8 @@ def _form_problem(scheme: str, netloc: str, query: str, fragment: str) -> str | 
     return None
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an IP address) is this machine: localhost, 127.0.0.0/8, ::1."""
     if host.lower() == "localhost":
         return True
     try:
