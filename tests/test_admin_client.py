@@ -217,6 +217,21 @@ def test_settings_need_both_credentials_and_a_safe_issuer() -> None:
         AdminSettings.resolve(environ={**base, "CXONE_ISSUER": "http://example.com"}, env_file=None)
     with pytest.raises(SettingsError, match="not an API version"):
         AdminSettings.resolve(environ={**base, "CXONE_API_VERSION": "latest"}, env_file=None)
+    issuer = {**base, "CXONE_ISSUER": "https://user:pw@cxone.example.com/"}
+    with pytest.raises(SettingsError) as refused:
+        AdminSettings.resolve(environ=issuer, env_file=None)
+    assert str(refused.value) == (
+        "URL 'https://cxone.example.com/' must not carry user info; fix --issuer."
+    )
+    assert AdminSettings.resolve(environ={**base, "CXONE_RPS": "7"}, env_file=None).rps == 7.0
+    with pytest.raises(SettingsError) as refused:
+        AdminSettings.resolve(environ={**base, "CXONE_RPS": "fast"}, env_file=None)
+    assert str(refused.value) == (
+        "CXONE_RPS 'fast' (from the environment) is not a number; use e.g. 5."
+    )
+    with pytest.raises(SettingsError) as refused:
+        AdminSettings.resolve(rps=0, environ=base, env_file=None)
+    assert str(refused.value) == "CXONE_RPS (or --rps) must be above 0 and at most 1000; got 0."
 
 
 def test_redactor_blanks_secrets_in_every_encoding() -> None:

@@ -211,6 +211,16 @@ def test_export_as_json_to_a_file(long_trail: Path, tmp_path: Path) -> None:
     )
 
 
+def test_export_to_a_file_that_cannot_be_written_exits_1(long_trail: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    out = tmp_path / "a-file" / "officer.csv"
+    result = _cli("audit", "export", "--audit-file", str(long_trail), "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"cannot write {out}" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_export_of_a_damaged_trail_says_so_and_exits_1(long_trail: Path) -> None:
     lines = long_trail.read_text(encoding="utf-8").splitlines(keepends=True)
     del lines[2]

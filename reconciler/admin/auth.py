@@ -19,31 +19,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from reconciler.admin import endpoints
-from reconciler.admin.errors import AdminAuthError, admin_error, described
+from reconciler.admin.errors import AdminAuthError, admin_error
+from reconciler.admin.replies import decoded, refusal
 from reconciler.admin.settings import AdminSettings, Redactor, checked_url
 from reconciler.cxone.errors import ApiError, OtherApiError
 from reconciler.cxone.settings import Secret
 from reconciler.cxone.transport import Call, Reply, Transport
-from reconciler.util import strictjson
+from reconciler.util.tokencache import Grant, TokenCache
 
 __all__ = ["REFRESH_MARGIN", "Discovery", "TokenSource"]
 
 #: Seconds before expiry at which a token is re-minted.
 REFRESH_MARGIN = 300.0
 _MAX_JSON = 1 << 20
-
-
-class _Grant(NamedTuple):
-    token: Secret
-    renew_at: float
-    expires_in: float
 
 
 class Discovery(NamedTuple):
@@ -72,29 +66,18 @@ class TokenSource:
         self._settings = settings
         self._redactor = redactor
         self._clock = clock
-        self._lock = threading.Lock()
-        self._grant: _Grant | None = None
+        self._cache = TokenCache(self._mint, clock=clock)
         self._token_endpoint: str | None = None
         self._discovery: Discovery | None = None
         self.mints = 0
         self._refresh: Secret | None = None
 
     def token(self) -> Secret:
-        grant = self._grant
-        if grant is not None and self._clock() < grant.renew_at:
-            return grant.token
-        with self._lock:
-            grant = self._grant
-            if grant is None or self._clock() >= grant.renew_at:
-                grant = self._mint()
-                self._grant = grant
-            return grant.token
+        return self._cache.token()
 
     def invalidate(self, token: Secret) -> None:
         """Forget `token` (refused by the API) unless another thread already replaced it."""
-        with self._lock:
-            if self._grant is not None and self._grant.token == token:
-                self._grant = None
+        self._cache.invalidate(token)
 
     def discovery(self) -> Discovery:
         """The discovery results (minting a token first if none was)."""
@@ -104,8 +87,8 @@ class TokenSource:
         return self._discovery
 
     def token_lifetime(self) -> float | None:
-        grant = self._grant
-        return None if grant is None else grant.expires_in
+        grant = self._cache.grant
+        return None if grant is None else grant.life
 
     def try_refresh_grant(self) -> str:
         """Whether the tenant honours the refresh_token grant (for `doctor`): a sentence.
@@ -119,13 +102,13 @@ class TokenSource:
         form = {"grant_type": "refresh_token", "refresh_token": self._refresh.reveal()}
         call = Call(endpoints.Endpoint("POST", path), path, data=form, headers=self._basic())
         reply = self._transport_for(origin).send(call)
-        body = _safe_json(reply)
+        body = decoded(reply, _MAX_JSON)
         if reply.response.status_code == 200 and isinstance(body, dict):
             fresh = body.get("access_token")
             if isinstance(fresh, str):
                 self._redactor.add(fresh)
             return "works (HTTP 200)"
-        detail = self._redactor.clean(described(body, _header(reply)), 120)
+        detail = self._redactor.clean(refusal(reply, _MAX_JSON), 120)
         return f"refused (HTTP {reply.response.status_code}: {detail or 'no reason given'})"
 
     def _basic(self) -> dict[str, str]:
@@ -134,7 +117,7 @@ class TokenSource:
         self._redactor.add_basic(settings.client_id, settings.client_secret.reveal())
         return {**_ACCEPT, "Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
 
-    def _mint(self) -> _Grant:
+    def _mint(self) -> Grant[Secret]:
         token_endpoint = self._token_endpoint or self._discover_token_endpoint()
         self._token_endpoint = token_endpoint
         sent_at = self._clock()
@@ -159,7 +142,7 @@ class TokenSource:
                 raise self._malformed("the id_token carries no tenantId claim")
             self._discovery = Discovery(token_endpoint, tenant, self._api_endpoint(tenant))
         renew_in = life - REFRESH_MARGIN if life > 2 * REFRESH_MARGIN else life / 2
-        return _Grant(Secret(access), sent_at + renew_in, float(life))
+        return Grant(Secret(access), sent_at + renew_in, float(life))
 
     def _discover_token_endpoint(self) -> str:
         issuer = self._settings.issuer
@@ -184,7 +167,7 @@ class TokenSource:
         reply = self._transport_for(origin).send(call)
         status = reply.response.status_code
         if status != 200:
-            detail = self._redactor.clean(described(_safe_json(reply), _header(reply)))
+            detail = self._redactor.clean(refusal(reply, _MAX_JSON))
             if status in (400, 401):
                 raise AdminAuthError(
                     "POST", endpoints.TOKEN.template, status, reply.attempts, detail
@@ -206,9 +189,9 @@ class TokenSource:
         status = reply.response.status_code
         template = call.endpoint.template
         if status != 200:
-            detail = self._redactor.clean(described(_safe_json(reply), _header(reply)))
+            detail = self._redactor.clean(refusal(reply, _MAX_JSON))
             raise admin_error(call.endpoint.method, template, status, reply.attempts, detail)
-        body = _safe_json(reply)
+        body = decoded(reply, _MAX_JSON)
         if not isinstance(body, dict):
             raise self._malformed("the answer is not a JSON object", call.endpoint)
         return body
@@ -223,20 +206,6 @@ _ACCEPT = {"Accept": "application/json"}
 def _split(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}", parts.path or "/"
-
-
-def _safe_json(reply: Reply) -> Any:
-    content = reply.body
-    if len(content) > _MAX_JSON:
-        return None
-    try:
-        return strictjson.loads(content)
-    except ValueError:
-        return None
-
-
-def _header(reply: Reply) -> str | None:
-    return reply.response.headers.get("icStatusDescription")
 
 
 def _tenant_id(id_token: Any) -> str | None:

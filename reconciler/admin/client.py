@@ -25,7 +25,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.admin import endpoints, wire
 from reconciler.admin.auth import TokenSource
-from reconciler.admin.errors import ItemsFailedError, admin_error, described
+from reconciler.admin.errors import ItemsFailedError, admin_error
+from reconciler.admin.replies import decoded, refusal
 from reconciler.admin.settings import AdminSettings, Redactor
 from reconciler.admin.versions import BOOTSTRAP_VERSION, VersionChoice, choose_versions
 from reconciler.api.protocol import CallCounts
@@ -35,7 +36,6 @@ from reconciler.cxone.pacer import Pacer
 from reconciler.cxone.retry import RetryPolicy
 from reconciler.cxone.transport import Call, Reply, Transport
 from reconciler.skills.normal import BlockName, MalformedBlock, block_version
-from reconciler.util import strictjson
 
 __all__ = ["MAX_PAGES", "AdminClient"]
 
@@ -264,12 +264,12 @@ class AdminClient:
             reply = Reply(again.response, reply.attempts + again.attempts, again.body)
         if reply.response.status_code not in ok:
             status = reply.response.status_code
-            detail = self.redactor.clean(described(_decoded(reply), _header(reply)))
+            detail = self.redactor.clean(refusal(reply, _MAX_BODY))
             raise admin_error(endpoint.method, endpoint.template, status, reply.attempts, detail)
         return reply
 
     def _json(self, endpoint: endpoints.Endpoint, reply: Reply, *, obj: bool = True) -> Any:
-        body = _decoded(reply)
+        body = decoded(reply, _MAX_BODY)
         if obj and not isinstance(body, dict):
             raise self._malformed(endpoint, reply, "the answer is not a JSON object")
         if body is None and reply.body.strip():
@@ -292,7 +292,7 @@ class AdminClient:
         return None
 
     def _item_failures(self, endpoint: endpoints.Endpoint, reply: Reply) -> None:
-        body = _decoded(reply)
+        body = decoded(reply, _MAX_BODY)
         if not isinstance(body, Mapping):
             return
         failed: list[str] = []
@@ -317,20 +317,6 @@ class AdminClient:
 def _authorized(call: Call, token: str) -> Call:
     headers = {**call.headers, "Accept": "application/json", "Authorization": f"Bearer {token}"}
     return replace(call, headers=headers)
-
-
-def _decoded(reply: Reply) -> Any:
-    content = reply.body
-    if not content.strip() or len(content) > _MAX_BODY:
-        return None
-    try:
-        return strictjson.loads(content)
-    except ValueError:
-        return None
-
-
-def _header(reply: Reply) -> str | None:
-    return reply.response.headers.get("icStatusDescription")
 
 
 def _skill(item: Any) -> SkillInfo | None:

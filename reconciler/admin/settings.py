@@ -12,8 +12,6 @@ encodings they travel in. Errors: `SettingsError`, naming the flag or variable.
 from __future__ import annotations
 
 import base64
-import ipaddress
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus, urlsplit
 
 from reconciler.cxone.errors import SettingsError
-from reconciler.cxone.settings import Secret, _read_env_file, _Sources
+from reconciler.cxone.settings import Secret, Sources, positive_number, url_problem
 
 __all__ = [
     "DEFAULT_ISSUER",
@@ -89,11 +87,7 @@ class AdminSettings:
             ENV_API_VERSION: api_version,
             ENV_RPS: None if rps is None else repr(float(rps)),
         }
-        sources = _Sources(
-            {key: value for key, value in flags.items() if value is not None},
-            dict(os.environ if environ is None else environ),
-            _read_env_file(env_file),
-        )
+        sources = Sources.gather(flags, environ, env_file)
         found_issuer = sources.get(ENV_ISSUER)
         pinned = sources.get(ENV_API_VERSION)
         return cls(
@@ -103,7 +97,7 @@ class AdminSettings:
             access_key_id=sources.require(ENV_ACCESS_KEY_ID, "--access-key-id"),
             access_key_secret=Secret(sources.require(ENV_ACCESS_KEY_SECRET, "--access-key-secret")),
             api_version=None if pinned is None else _pinned(pinned[0]),
-            rps=_rps(sources.get(ENV_RPS)),
+            rps=positive_number(sources, ENV_RPS, "--rps", 5.0),
             read_timeout=30.0 if read_timeout is None else float(read_timeout),
         )
 
@@ -129,49 +123,14 @@ def _pinned(text: str) -> str:
     return f"v{parsed[0]}.{parsed[1]}"
 
 
-def _rps(found: tuple[str, str] | None) -> float:
-    if found is None:
-        return 5.0
-    try:
-        value = float(found[0])
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 1000:
-        raise SettingsError(f"{ENV_RPS} must be a number above 0 and at most 1000 (or --rps).")
-    return value
-
-
 def checked_url(url: str, flag: str) -> str:
     """`url` without a trailing slash if it is https (or http to loopback), else SettingsError."""
-    parts = urlsplit(url.strip())
-    problem = None
-    if parts.scheme not in ("https", "http"):
-        problem = "must start with https://"
-    elif "@" in parts.netloc or parts.query or parts.fragment:
-        problem = "must not carry user info, a query or a fragment"
-    else:
-        try:
-            host = parts.hostname
-            parts.port  # noqa: B018 - raises on a bad port
-        except ValueError:
-            host, problem = None, "has an invalid port"
-        if problem is None and not host:
-            problem = "has no host"
-        elif problem is None and parts.scheme == "http" and not _loopback(host or ""):
-            problem = "uses http to a host that is not loopback; use https"
+    problem = url_problem(url.strip())
     if problem is not None:
+        parts = urlsplit(url.strip())
         shown = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"[:120]
         raise SettingsError(f"URL {shown!r} {problem}; fix {flag}.")
     return url.strip().rstrip("/")
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Redactor:

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from reconciler.adopt.yamledit import append_items, atomic_write
-from reconciler.errors import InputError
+from reconciler.adopt.yamledit import append_items, atomic_write, read_text
 from reconciler.laws.audience import audience_of
 from reconciler.laws.catalog import catalog
 from reconciler.laws.fix import Fix, plan_fix
@@ -69,10 +68,7 @@ def _fix_file(path: str, audiences: Mapping[str, Audience], policy: LawPolicy) -
             }
             for b in fix.blackouts
         ]
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {path}: {exc}") from exc
+        text = read_text(Path(path))
         atomic_write(Path(path), append_items(text, "blackoutPeriods", items, where=path))
     if fix.blackouts or fix.narrow or fix.conflicts:
         return FileFix(path, fix)

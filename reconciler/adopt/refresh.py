@@ -20,14 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
 
 from reconciler.adopt.importer import file_fields, render_fields
-from reconciler.adopt.yamledit import atomic_write, edit_text
+from reconciler.adopt.yamledit import (
+    block_end,
+    edit_text,
+    load_mapping,
+    read_text,
+    write_checked,
+)
 from reconciler.config import RepoConfig
-from reconciler.errors import InputError
 from reconciler.model import LiveSchedule
 from reconciler.plan.build import make_plan
 from reconciler.plan.normalise import parse_pointer, resolve_pointer
@@ -50,7 +53,7 @@ class Refreshed:
 def refresh_text(text: str, live: LiveSchedule, pointers: Sequence[str], *, where: str) -> str:
     """`text` with the fields at `pointers` set to `live`'s values (see the module docstring)."""
     fields = file_fields(live)
-    data = _load(text, where)
+    data = load_mapping(text, where)
     in_place: dict[str, Any] = {}
     blocks: set[str] = set()
     for pointer in pointers:
@@ -65,16 +68,6 @@ def refresh_text(text: str, live: LiveSchedule, pointers: Sequence[str], *, wher
     for key in sorted(blocks):
         text = _replace_block(text, key, fields, where)
     return text
-
-
-def _load(text: str, where: str) -> CommentedMap:
-    try:
-        data = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        raise InputError(f"{where}: not valid YAML: {exc}") from exc
-    if not isinstance(data, CommentedMap):
-        raise InputError(f"{where}: the document is not a mapping")
-    return data
 
 
 def _scalar(value: Any) -> bool:
@@ -92,7 +85,7 @@ def _present(data: CommentedMap, keys: Sequence[str]) -> bool:
 
 def _replace_block(text: str, key: str, fields: Mapping[str, Any], where: str) -> str:
     """`text` with the top-level `key` (and its value) rendered from `fields`, or removed."""
-    data = _load(text, where)
+    data = load_mapping(text, where)
     lines = text.splitlines(keepends=True)
     new = render_fields({key: fields[key]}) if key in fields else ""
     if key not in data:
@@ -108,12 +101,8 @@ def _replace_block(text: str, key: str, fields: Mapping[str, Any], where: str) -
 def _block(data: CommentedMap, key: str, lines: Sequence[str]) -> tuple[int, int]:
     """The lines of `key`'s entry: from its line to the next top-level key, less the comment
     and blank lines just before that key (they belong to it)."""
-    starts = sorted(data.lc.key(k)[0] for k in data)
     start = data.lc.key(key)[0]
-    end = next((line for line in starts if line > start), len(lines))
-    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip()[:1] == "#"):
-        end -= 1
-    return start, end
+    return start, block_end(data, key, lines, start)
 
 
 def _eol_comment(data: CommentedMap, key: str) -> str | None:
@@ -148,7 +137,7 @@ def refresh_plan(
             continue
         path = paths[(action.campaign_id, action.name)]
         found = by_id[(action.campaign_id, action.schedule_id)]
-        text = _read(path)
+        text = read_text(path)
         pointers = [change.pointer for change in action.changes]
         new = refresh_text(text, found, pointers, where=str(path))
         changes = tuple((c.pointer, c.after, c.before) for c in action.changes)
@@ -159,19 +148,4 @@ def refresh_plan(
 
 def write_refreshed(files: Sequence[Refreshed], check: Callable[[], None]) -> None:
     """Write every file atomically, then `check()`; on failure put every original back."""
-    originals = [(item.path, _read(item.path)) for item in files]
-    try:
-        for item in files:
-            atomic_write(item.path, item.text)
-        check()
-    except BaseException:
-        for path, text in originals:
-            atomic_write(path, text)
-        raise
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
+    write_checked([(item.path, read_text(item.path), item.text) for item in files], check)

@@ -6,7 +6,9 @@ the changed values, whatever the file's indentation, quoting or comment alignmen
 that does not exist yet is appended at the end of the document, indented like the file's other
 nested mappings. Files are replaced atomically (temp file in the same folder, then
 `os.replace`), keeping their permission bits; `edit_file` checks the result with a caller's
-validator and puts the original bytes back when the check fails.
+validator and puts the original bytes back when the check fails (`write_checked`, for several
+files at once). `load_mapping`, `read_text` and `block_end` serve the other edits of
+declared files (`reconciler.adopt.refresh`).
 
 Errors: `reconciler.errors.InputError` when the file cannot be read, parsed or written, or
 when a pointer crosses something that is not a mapping.
@@ -27,7 +29,17 @@ from ruamel.yaml.error import YAMLError
 from reconciler.errors import InputError
 from reconciler.util.atomic import write_atomic
 
-__all__ = ["append_items", "atomic_write", "edit_file", "edit_text", "render_scalar"]
+__all__ = [
+    "append_items",
+    "atomic_write",
+    "block_end",
+    "edit_file",
+    "edit_text",
+    "load_mapping",
+    "read_text",
+    "render_scalar",
+    "write_checked",
+]
 
 _SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'|[^\s,\]}#]+')
 
@@ -45,12 +57,7 @@ def render_scalar(value: Any) -> str:
 
 def edit_text(text: str, values: Mapping[str, Any], *, where: str = "<yaml>") -> str:
     """`text` with the value at each JSON pointer of `values` set (parents made as needed)."""
-    try:
-        data = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        raise InputError(f"{where}: not valid YAML: {exc}") from exc
-    if not isinstance(data, CommentedMap):
-        raise InputError(f"{where}: the document is not a mapping")
+    data = load_mapping(text, where)
     lines = text.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []
     missing: dict[str, dict[str, Any]] = {}
@@ -77,7 +84,7 @@ def append_items(
     The new items go right after the list's last item, indented like it, in block style with
     double-quoted values; a missing list is added at the end of the document.
     """
-    data = _load(text, where)
+    data = load_mapping(text, where)
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
@@ -89,17 +96,13 @@ def append_items(
             f"{where}: {key} is not a block list (one '- ' item per line); write it as one "
             "to let cxsched add items to it"
         )
-    last_line = seq.lc.item(len(seq) - 1)[0]
-    keys = list(data)
-    following = keys.index(key) + 1
-    end = data.lc.key(keys[following])[0] if following < len(keys) else len(lines)
-    while end - 1 > last_line and _blank_or_comment(lines[end - 1]):
-        end -= 1
+    end = block_end(data, key, lines, seq.lc.item(len(seq) - 1)[0])
     dash = max(0, seq.lc.item(0)[1] - 2)
     return "".join(lines[:end]) + _items(items, dash) + "".join(lines[end:])
 
 
-def _load(text: str, where: str) -> CommentedMap:
+def load_mapping(text: str, where: str) -> CommentedMap:
+    """The round-trip parse of `text`; InputError naming `where` unless it is a mapping."""
     try:
         data = YAML(typ="rt").load(text)
     except YAMLError as exc:
@@ -107,6 +110,18 @@ def _load(text: str, where: str) -> CommentedMap:
     if not isinstance(data, CommentedMap):
         raise InputError(f"{where}: the document is not a mapping")
     return data
+
+
+def block_end(data: CommentedMap, key: str, lines: Sequence[str], last: int) -> int:
+    """Where the top-level `key`'s entry ends: the next top-level key's line (or the end of the
+    file), less the comment and blank lines just before it (they belong to that key), but not
+    before line `last` + 1 (the entry's last line of content)."""
+    start = data.lc.key(key)[0]
+    starts = sorted(data.lc.key(k)[0] for k in data)
+    end = next((line for line in starts if line > start), len(lines))
+    while end - 1 > last and _blank_or_comment(lines[end - 1]):
+        end -= 1
+    return end
 
 
 def _blank_or_comment(line: str) -> bool:
@@ -177,18 +192,31 @@ def edit_file(
 
     Returns (before, after) texts.
     """
+    before = read_text(path)
+    after = edit_text(before, values, where=str(path))
+    write_checked([(path, before, after)], lambda: validate(path))
+    return before, after
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of `path`; InputError naming it when it cannot be read."""
     try:
-        before = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
-    after = edit_text(before, values, where=str(path))
-    atomic_write(path, after)
+
+
+def write_checked(files: Sequence[tuple[Path, str, str]], check: Callable[[], None]) -> None:
+    """Write each (path, before, after) as `after`, then `check()`; if anything raises, put
+    every file back as `before` and re-raise."""
     try:
-        validate(path)
+        for path, _before, after in files:
+            atomic_write(path, after)
+        check()
     except BaseException:
-        atomic_write(path, before)
+        for path, before, _after in files:
+            atomic_write(path, before)
         raise
-    return before, after
 
 
 def atomic_write(path: Path, text: str) -> None:

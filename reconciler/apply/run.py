@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from reconciler.api.protocol import ScheduleAPI
 from reconciler.apply.outcome import OUTCOMES, ActionResult, ConflictRow, Outcome
 from reconciler.apply.writer import MAX_REPLANS, ActionWriter, Halted
-from reconciler.audit.records import interrupt_record, plan_record
+from reconciler.audit.records import interrupt_record
 from reconciler.audit.trail import AuditTrail, Check
 from reconciler.errors import AuditError
 from reconciler.model import DesiredSchedule
 from reconciler.plan.build import Action, Plan
-from reconciler.plan.planfile import plan_hash
+from reconciler.plan.planfile import plan_audit_record, plan_hash
 
 __all__ = [
     "MAX_REPLANS",
@@ -117,7 +117,15 @@ def apply_plan(
         replan=replan,
         tenant=plan.tenant,
     )
-    trail.append(_plan_record(plan, checks, replan))
+    trail.append(
+        plan_audit_record(
+            plan,
+            checks,
+            action="apply",
+            digest=plan_hash(plan),
+            mode="one-go" if replan else "saved-plan",
+        )
+    )
     stop = stop or Stop()
     run = _Run(writer, max(1, workers), on_result, stop)
     results = run.execute(plan.actions)
@@ -132,20 +140,6 @@ def apply_plan(
         )
     )
     return ApplyResult(results, interrupted=stop.reason)
-
-
-def _plan_record(plan: Plan, checks: Sequence[Check], replan: bool) -> dict[str, object]:
-    return plan_record(
-        action="apply",
-        mode="one-go" if replan else "saved-plan",
-        plan_hash=plan_hash(plan),
-        desired_digest=plan.desired_digest,
-        campaigns=plan.campaigns,
-        counts=plan.counts()._asdict(),
-        checks=checks,
-        law_exceptions=[item.to_json() for item in plan.law_exceptions],
-        tenant=plan.tenant,
-    )
 
 
 class _Run:

@@ -26,9 +26,8 @@ from typing import Any, Literal
 
 from reconciler.api.errors import ApiError
 from reconciler.api.skills import SkillAPI
-from reconciler.audit.records import plan_record
 from reconciler.audit.trail import AuditTrail, Check
-from reconciler.plan.skills import BlockPlan, SkillPlan, plan_digest
+from reconciler.plan.skills import BlockPlan, SkillPlan, skill_plan_record
 from reconciler.skills.normal import Change, diff
 from reconciler.util.hashing import digest
 
@@ -63,18 +62,7 @@ def apply_skill_plan(
     mode: Literal["one-go", "saved-plan"] = "saved-plan",
 ) -> list[BlockResult]:
     """Apply every changed block of `plan`; one result per changed block."""
-    counts = {"update": len(plan.changed), "none": len(plan.blocks) - len(plan.changed)}
-    trail.append(
-        plan_record(
-            action="apply",
-            plan_hash=plan_digest(plan),
-            desired_digest=plan.desired_digest,
-            campaigns=plan.skills(),
-            counts=counts,
-            checks=checks,
-            mode=mode,
-        )
-    )
+    trail.append(skill_plan_record(plan, checks, action="apply", mode=mode))
     results: list[BlockResult] = []
     stopped: set[str] = set()
     for block in plan.changed:

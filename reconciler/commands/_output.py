@@ -3,7 +3,9 @@
 Colour only on a terminal, and never when `NO_COLOR` is set to anything non-empty
 (no-color.org) or `--no-color` is given. `-v/--verbose` and `--no-color` are accepted before
 the subcommand (`cxsched -v plan`) and after it (`cxsched plan -v`): `shared_options` returns
-the options the command group adds to every subcommand.
+the options the command group adds to every subcommand. `write_or_echo` puts a command's
+table on standard output, or into the file of its `--out` option (atomically; InputError when
+it cannot be written) with a note on stderr.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
-__all__ = ["configure_logging", "logging_scope", "shared_options", "use_color"]
+from reconciler.adopt.yamledit import atomic_write
+
+__all__ = ["configure_logging", "logging_scope", "shared_options", "use_color", "write_or_echo"]
 
 _NO_COLOR = "cxsched.no_color"
 _VERBOSE = "cxsched.verbose"
@@ -29,6 +34,15 @@ def use_color(stream_is_tty: bool | None = None) -> bool:
         return False
     ctx = click.get_current_context(silent=True)
     return not (ctx is not None and ctx.meta.get(_NO_COLOR, False))
+
+
+def write_or_echo(text: str, out: Path | None, what: str) -> None:
+    """`text` on standard output, or written to `out` with "wrote `what` to `out`" on stderr."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    atomic_write(out, text)
+    click.echo(f"wrote {what} to {out}", err=True)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

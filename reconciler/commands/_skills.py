@@ -18,7 +18,6 @@ import click
 from reconciler.adopt.skills import skill_file_text
 from reconciler.api.protocol import CallCounts
 from reconciler.apply.skills import apply_skill_plan, render_skill_results
-from reconciler.audit.records import plan_record
 from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import build_skill_client
 from reconciler.config import RepoConfig
@@ -26,7 +25,12 @@ from reconciler.errors import InputError, PlanError
 from reconciler.model import Finding
 from reconciler.plan.render import render_call_counts
 from reconciler.plan.skillfile import load_skill_plan, save_skill_plan
-from reconciler.plan.skills import SkillPlan, make_skill_plan, plan_digest, render_skill_plan
+from reconciler.plan.skills import (
+    SkillPlan,
+    make_skill_plan,
+    render_skill_plan,
+    skill_plan_record,
+)
 from reconciler.util.atomic import write_atomic
 from reconciler.validate.report import OutputFormat, render_findings, summary_line
 from reconciler.validate.skills import DesiredSkills, SkillLawContext, load_skills
@@ -118,17 +122,7 @@ def plan_skills(
         save_skill_plan(plan, out)
     words = ["plan", *(t.as_posix() for t in targets)]
     trail = AuditTrail(trail_path(repo), run_context(" ".join(words)))
-    counts = {"update": len(plan.changed), "none": len(plan.blocks) - len(plan.changed)}
-    trail.append(
-        plan_record(
-            action="plan",
-            plan_hash=plan_digest(plan),
-            desired_digest=plan.desired_digest,
-            campaigns=plan.skills(),
-            counts=counts,
-            checks=(_validated_check(desired),),
-        )
-    )
+    trail.append(skill_plan_record(plan, (_validated_check(desired),), action="plan"))
     click.echo(render_skill_plan(plan, fmt, plan_link=plan_link), nl=False)
     return plan
 

@@ -15,7 +15,6 @@ characters anyway. `sync` and `export` are in `reconciler.commands.audit_branch`
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +24,13 @@ from reconciler.audit.export import RecordQuery
 from reconciler.audit.trail import trail_path
 from reconciler.audit.verify import RecordFilter, read_records, verify_trail
 from reconciler.commands._config import config_option
-from reconciler.commands.audit_branch import continuity_lines, export, sync, verify_branch_lines
+from reconciler.commands.audit_branch import (
+    continuity_lines,
+    export,
+    instant,
+    sync,
+    verify_branch_lines,
+)
 from reconciler.config import load_repo_config
 from reconciler.util.hashing import canonical_json
 from reconciler.util.sanitize import PLAIN
@@ -152,8 +157,8 @@ def show(
             campaign=campaign,
             schedule=schedule,
             run=run_id,
-            since=_instant(since, "--since"),
-            until=_instant(until, "--until"),
+            since=instant(since, "--since"),
+            until=instant(until, "--until"),
         ),
         tenant=tenant,
         events=frozenset(events),
@@ -164,19 +169,6 @@ def show(
         return
     for record in records:
         click.echo(_text(record))
-
-
-def _instant(value: str | None, flag: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO 8601 date or date-time (e.g. 2027-01-04T13:00:00Z)",
-            param_hint=flag,
-        ) from exc
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _json_lines(records: list[dict[str, Any]]) -> str:

@@ -10,7 +10,7 @@ and renders.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,14 +19,14 @@ from typing import Literal
 import click
 
 from reconciler.audit.branch import DEFAULT_BRANCH, Git, read_branch_trail, sync_run, verify_branch
-from reconciler.audit.continuity import check_continuity, load_provenance
+from reconciler.audit.continuity import Gap, check_continuity, load_provenance
 from reconciler.audit.export import Checked, RecordQuery, change_rows, render_csv, render_json
 from reconciler.audit.runinfo import run_context
 from reconciler.audit.trail import trail_path
 from reconciler.audit.verify import RecordFilter, read_records, verify_trail
 from reconciler.commands._config import config_option
+from reconciler.commands._output import write_or_echo
 from reconciler.config import load_repo_config
-from reconciler.util.atomic import write_atomic
 
 __all__ = ["continuity_lines", "export", "instant", "sync", "verify_branch_lines"]
 
@@ -50,9 +50,13 @@ def continuity_lines(path: Path) -> tuple[bool, list[str]]:
     runs, gaps = check_continuity(list(read_records(path)))
     if not runs and not gaps:
         return True, []
+    return not gaps, _continuity(runs, gaps)
+
+
+def _continuity(runs: int, gaps: Sequence[Gap]) -> list[str]:
     if not gaps:
-        return True, [f"continuity: OK, {runs} run(s), each following the one before"]
-    return False, [f"continuity: FAILED, {len(gaps)} gap(s) in {runs} run(s):"] + [
+        return [f"continuity: OK, {runs} run(s), each following the one before"]
+    return [f"continuity: FAILED, {len(gaps)} gap(s) in {runs} run(s):"] + [
         f"  {gap}" for gap in gaps
     ]
 
@@ -66,11 +70,7 @@ def verify_branch_lines(branch: str, tenant: str) -> tuple[bool, list[str]]:
     else:
         head = report.trail.head_hash
         lines = [f"{where}: OK, {report.trail.count} record(s), head {head}"]
-        if report.gaps:
-            lines.append(f"continuity: FAILED, {len(report.gaps)} gap(s) in {report.runs} run(s):")
-            lines += [f"  {gap}" for gap in report.gaps]
-        else:
-            lines.append(f"continuity: OK, {report.runs} run(s), each following the one before")
+        lines += _continuity(report.runs, report.gaps)
     history = report.history
     if history.problems:
         lines.append(f"history: FAILED, {len(history.problems)} problem(s):")
@@ -201,11 +201,7 @@ def export(
         "until": until,
     }
     text = render_csv(rows, checked) if fmt == "csv" else render_json(rows, checked, criteria)
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(out, text)
-        click.echo(f"wrote {len(rows)} change(s) to {out}", err=True)
+    write_or_echo(text, out, f"{len(rows)} change(s)")
     click.echo(f"audit trail: {checked.summary}", err=True)
     if not checked.ok:
         ctx.exit(1)

@@ -9,29 +9,21 @@ present; `--empty` seeds none), then serves until SIGINT or SIGTERM and exits 0.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
+from reconciler.cxone.settings import is_loopback
 from reconciler.errors import InputError
 
 __all__ = ["command"]
 
 _DEFAULT_SEED_DIR = Path("schedules")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @contextlib.contextmanager
@@ -48,6 +40,18 @@ def _stop_signals() -> Iterator[threading.Event]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _serve_until_stopped(
+    emulator: contextlib.AbstractContextManager[Any], banner: Callable[[], list[str]]
+) -> None:
+    """Start `emulator`, print `banner()` (read once it listens), serve until SIGINT/SIGTERM."""
+    with _stop_signals() as stop, emulator:
+        for line in banner():
+            click.echo(line)
+        while not stop.wait(0.5):
+            pass
+    click.echo("cxsched emulator stopped")
 
 
 @click.group(name="emulator")
@@ -122,7 +126,7 @@ def serve(
     """Serve the emulator until interrupted (Ctrl-C or SIGTERM)."""
     from reconciler.emulator import Emulator
 
-    if not allow_remote and not _is_loopback(host):
+    if not allow_remote and not is_loopback(host):
         raise InputError(
             f"--host {host} is not a loopback address; the emulator has no real security, "
             "so pass --allow-remote to listen on it anyway"
@@ -159,14 +163,15 @@ def serve(
         host=host,
         port=port,
     )
-    with _stop_signals() as stop, emulator:
-        click.echo(f"cxsched emulator listening on {emulator.base_url}")
-        click.echo(f"demo client id: {emulator.client_id}")
-        click.echo(f"demo client secret: {emulator.client_secret}")
-        click.echo(_seeded(emulator.campaign_ids(), seed_dir))
-        while not stop.wait(0.5):
-            pass
-    click.echo("cxsched emulator stopped")
+    _serve_until_stopped(
+        emulator,
+        lambda: [
+            f"cxsched emulator listening on {emulator.base_url}",
+            f"demo client id: {emulator.client_id}",
+            f"demo client secret: {emulator.client_secret}",
+            _seeded(emulator.campaign_ids(), seed_dir),
+        ],
+    )
 
 
 def _serve_admin(
@@ -190,14 +195,14 @@ def _serve_admin(
         client_secret=client_secret,
         editor_interval=editor_interval,
     )
-    with _stop_signals() as stop, emulator:
-        click.echo(f"cxsched Admin API emulator listening on {emulator.base_url}")
-        click.echo("throw-away demo settings (export them, or put them in .env):")
-        for name, value in emulator.env().items():
-            click.echo(f"  {name}={value}")
-        while not stop.wait(0.5):
-            pass
-    click.echo("cxsched emulator stopped")
+    _serve_until_stopped(
+        emulator,
+        lambda: [
+            f"cxsched Admin API emulator listening on {emulator.base_url}",
+            "throw-away demo settings (export them, or put them in .env):",
+            *(f"  {name}={value}" for name, value in emulator.env().items()),
+        ],
+    )
 
 
 def _seeded(campaigns: list[str], seed_dir: Path | None) -> str:

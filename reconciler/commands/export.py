@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 import click
 
-from reconciler.adopt.yamledit import atomic_write
 from reconciler.analytics.export import (
     MAX_DOWNLOAD_BYTES,
     ExportError,
@@ -43,6 +42,7 @@ from reconciler.commands._analytics import append_audit
 from reconciler.commands._api import api_options, build_client
 from reconciler.commands._config import config_option
 from reconciler.commands._desired import DEFAULT_PATHS, load_valid_desired
+from reconciler.commands._output import write_or_echo
 from reconciler.commands._progress import progress
 from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import InputError
@@ -194,12 +194,7 @@ class _Request:
 
 def _local(req: _Request, fmt: Format, source: str, out: Path | None) -> None:
     rows = _rows(req, source)
-    text = render_rows(rows, fmt)
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        atomic_write(out, text)
-        click.echo(f"wrote {len(rows)} rows to {out}", err=True)
+    write_or_echo(render_rows(rows, fmt), out, f"{len(rows)} rows")
     where = [p.as_posix() for p in req.paths or DEFAULT_PATHS]
     record = command_record(
         "export",

@@ -25,7 +25,6 @@ from typing import Any, cast
 import click
 
 from reconciler.api.protocol import CallCounts
-from reconciler.audit.records import plan_record
 from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import api_options, build_client, tenant_name
 from reconciler.commands._config import config_option
@@ -41,7 +40,7 @@ from reconciler.config import RepoConfig, load_repo_config
 from reconciler.errors import CxschedError, InputError
 from reconciler.plan.build import Plan, Unmanaged, make_plan_from
 from reconciler.plan.checks import LimitsExceeded, limits_check, validated_check
-from reconciler.plan.planfile import plan_bytes, plan_hash, save_plan
+from reconciler.plan.planfile import plan_audit_record, plan_bytes, plan_hash, save_plan
 from reconciler.plan.prefetch import TenantReader, announced, expected_campaigns
 from reconciler.plan.render import FORMATS, PlanFormat, render_call_counts, render_plan
 from reconciler.plan.scope import check_prune_scope, plan_paths
@@ -213,14 +212,4 @@ def _audit(
 ) -> None:
     words = ["plan", *(t.as_posix() for t in targets), *(["--prune"] if prune else [])]
     trail = AuditTrail(path, run_context(" ".join(words)))
-    record = plan_record(
-        action="plan",
-        plan_hash=digest,
-        desired_digest=plan.desired_digest,
-        campaigns=plan.campaigns,
-        counts=plan.counts()._asdict(),
-        checks=checks,
-        law_exceptions=[item.to_json() for item in plan.law_exceptions],
-        tenant=plan.tenant,
-    )
-    trail.append(record)
+    trail.append(plan_audit_record(plan, checks, action="plan", digest=digest))

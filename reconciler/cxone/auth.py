@@ -10,26 +10,20 @@ of a refusal goes through the transport's sanitizer, which redacts the secret in
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from typing import NamedTuple
 
 from reconciler.cxone import payloads
 from reconciler.cxone.endpoints import TOKEN
 from reconciler.cxone.errors import ApiError, AuthError, OtherApiError, api_error
 from reconciler.cxone.settings import Secret, Settings
 from reconciler.cxone.transport import Call, Reply, Transport, json_body
+from reconciler.util.tokencache import Grant, TokenCache
 
 __all__ = ["REFRESH_MARGIN", "TokenSource"]
 
 #: Seconds before expiry at which a token is renewed.
 REFRESH_MARGIN = 60.0
-
-
-class _Grant(NamedTuple):
-    token: Secret
-    renew_at: float
 
 
 class TokenSource:
@@ -45,32 +39,21 @@ class TokenSource:
         self._transport = transport
         self._settings = settings
         self._clock = clock
-        self._lock = threading.Lock()
-        self._grant: _Grant | None = None
+        self._cache = TokenCache(self._fetch, clock=clock)
 
     def token(self) -> Secret:
-        grant = self._grant
-        if grant is not None and self._clock() < grant.renew_at:
-            return grant.token
-        with self._lock:
-            grant = self._grant
-            if grant is None or self._clock() >= grant.renew_at:
-                grant = self._fetch()
-                self._grant = grant
-            return grant.token
+        return self._cache.token()
 
     def invalidate(self, token: Secret) -> None:
         """Forget `token` (refused by the API) unless another thread already replaced it."""
-        with self._lock:
-            if self._grant is not None and self._grant.token == token:
-                self._grant = None
+        self._cache.invalidate(token)
 
-    def _fetch(self) -> _Grant:
+    def _fetch(self) -> Grant[Secret]:
         sent_at = self._clock()
         grant = self._grant_from(self._transport.send(self._call()))
         life = grant["expires_in"]
         renew_in = life - REFRESH_MARGIN if life > REFRESH_MARGIN else life / 2
-        return _Grant(Secret(grant["access_token"]), sent_at + renew_in)
+        return Grant(Secret(grant["access_token"]), sent_at + renew_in, life)
 
     def _call(self) -> Call:
         settings = self._settings

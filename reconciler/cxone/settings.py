@@ -37,7 +37,11 @@ __all__ = [
     "ENV_SUBDOMAIN",
     "Secret",
     "Settings",
+    "Sources",
+    "is_loopback",
+    "positive_number",
     "production_url",
+    "url_problem",
 ]
 
 ENV_SUBDOMAIN = "CXONE_SUBDOMAIN"
@@ -130,11 +134,11 @@ class Settings:
 
         Raises SettingsError naming the flag or variable to set or fix.
         """
-        sources = _Sources(
+        sources = Sources.gather(
             _flags(subdomain, base_url, client_id, client_secret, rps)
             | _numbers({ENV_CALL_DEADLINE: call_deadline, ENV_MAX_RESPONSE_MB: max_response_mb}),
-            dict(os.environ if environ is None else environ),
-            _read_env_file(env_file),
+            environ,
+            env_file,
         )
         return cls(
             base_url=_base_url(sources),
@@ -142,9 +146,13 @@ class Settings:
             client_secret=Secret(sources.require(ENV_CLIENT_SECRET, "--client-secret")),
             rps=_rps(sources, profile_rps),
             read_timeout=_positive(read_timeout, "--timeout", 30.0),
-            call_deadline=_number(sources, ENV_CALL_DEADLINE, "--call-deadline", DEFAULT_DEADLINE),
+            call_deadline=positive_number(
+                sources, ENV_CALL_DEADLINE, "--call-deadline", DEFAULT_DEADLINE
+            ),
             max_response_bytes=round(
-                _number(sources, ENV_MAX_RESPONSE_MB, "--max-response-mb", DEFAULT_MAX_BYTES / _MIB)
+                positive_number(
+                    sources, ENV_MAX_RESPONSE_MB, "--max-response-mb", DEFAULT_MAX_BYTES / _MIB
+                )
                 * _MIB
             ),
         )
@@ -162,10 +170,26 @@ def production_url(subdomain: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Sources:
+class Sources:
+    """The values of the settings' variables, from flags, environment and `.env`, in that order."""
+
     flags: dict[str, str]
     environ: dict[str, str]
     dotenv: dict[str, str]
+
+    @classmethod
+    def gather(
+        cls,
+        flags: Mapping[str, str | None],
+        environ: Mapping[str, str] | None,
+        env_file: Path | None,
+    ) -> Sources:
+        """The flags given (not None), `environ` (default `os.environ`) and `env_file` if any."""
+        return cls(
+            {var: value for var, value in flags.items() if value is not None},
+            dict(os.environ if environ is None else environ),
+            _read_env_file(env_file),
+        )
 
     def get(self, var: str) -> tuple[str, str] | None:
         """(value, where it came from) from the first source that sets `var` non-empty."""
@@ -221,7 +245,7 @@ def _read_env_file(path: Path | None) -> dict[str, str]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _base_url(sources: _Sources) -> str:
+def _base_url(sources: Sources) -> str:
     levels = (sources.flags, sources.environ, sources.dotenv)
     for values in levels:
         url, sub = values.get(ENV_BASE_URL, "").strip(), values.get(ENV_SUBDOMAIN, "").strip()
@@ -241,19 +265,9 @@ def _base_url(sources: _Sources) -> str:
 
 
 def _checked_url(url: str) -> str:
-    parts = urlsplit(url)
-    problem = _url_problem(parts.scheme, parts.netloc, parts.query, parts.fragment)
-    if problem is None:
-        try:
-            host, _port = parts.hostname, parts.port
-        except ValueError:
-            problem = "has an invalid port"
-        else:
-            if not host:
-                problem = "has no host"
-            elif parts.scheme == "http" and not _is_loopback(host):
-                problem = "uses http to a host that is not loopback; use https"
+    problem = url_problem(url)
     if problem is not None:
+        parts = urlsplit(url)
         shown = (
             f"{parts.scheme}://{parts.hostname or ''}{parts.path}" if parts.scheme else parts.path
         )
@@ -261,7 +275,25 @@ def _checked_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _url_problem(scheme: str, netloc: str, query: str, fragment: str) -> str | None:
+def url_problem(url: str) -> str | None:
+    """What keeps `url` from being an API base (None if nothing): https, or http to loopback,
+    with a host, a valid port and neither user info, query nor fragment."""
+    parts = urlsplit(url)
+    problem = _form_problem(parts.scheme, parts.netloc, parts.query, parts.fragment)
+    if problem is not None:
+        return problem
+    try:
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        return "has an invalid port"
+    if not host:
+        return "has no host"
+    if parts.scheme == "http" and not is_loopback(host):
+        return "uses http to a host that is not loopback; use https"
+    return None
+
+
+def _form_problem(scheme: str, netloc: str, query: str, fragment: str) -> str | None:
     if scheme not in ("https", "http"):
         return "must start with https://"
     if "@" in netloc:
@@ -271,7 +303,8 @@ def _url_problem(scheme: str, netloc: str, query: str, fragment: str) -> str | N
     return None
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an IP address) is this machine: localhost, 127.0.0.0/8, ::1."""
     if host.lower() == "localhost":
         return True
     try:
@@ -280,21 +313,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _rps(sources: _Sources, profile_rps: float | None) -> float:
-    found = sources.get(ENV_RPS)
-    if found is None:
+def _rps(sources: Sources, profile_rps: float | None) -> float:
+    if sources.get(ENV_RPS) is None:
         return _positive(profile_rps, "the tenant profile's requests_per_second", 10.0)
-    value, where = found
-    try:
-        rps = float(value)
-    except ValueError:
-        raise SettingsError(
-            f"{ENV_RPS} {value!r} (from the {where}) is not a number; use e.g. 10."
-        ) from None
-    return _positive(rps, f"{ENV_RPS} (or --rps)", 10.0)
+    return positive_number(sources, ENV_RPS, "--rps", 10.0)
 
 
-def _number(sources: _Sources, var: str, flag: str, default: float) -> float:
+def positive_number(sources: Sources, var: str, flag: str, default: float) -> float:
+    """`var` as a number above 0 and at most 1000, `default` if unset; else SettingsError."""
     found = sources.get(var)
     if found is None:
         return default

@@ -9,15 +9,12 @@ Errors: `reconciler.errors.InputError` when matplotlib is missing or the file ca
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from reconciler.errors import InputError
 from reconciler.laws.calendar import CalendarDay
 from reconciler.laws.model import Interval
-from reconciler.util.atomic import write_atomic
-from reconciler.util.plotting import pyplot
+from reconciler.util.plotting import pyplot, save_png
 
 __all__ = ["plot_calendar"]
 
@@ -39,14 +36,7 @@ def plot_calendar(days: Sequence[CalendarDay], title: str, path: Path) -> None:
     ax.invert_yaxis()
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
-    image = io.BytesIO()
-    try:
-        fig.savefig(image, format="png", dpi=100)
-        write_atomic(path, image.getvalue())
-    except OSError as exc:
-        raise InputError(f"cannot write the calendar {path}: {exc}") from exc
-    finally:
-        plt.close(fig)
+    save_png(plt, fig, path, "the calendar")
 
 
 def _bars(intervals: Sequence[Interval]) -> list[tuple[float, float]]:

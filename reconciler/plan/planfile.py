@@ -15,6 +15,7 @@ up to `MAX_PLAN_BYTES` and decoded strictly (`reconciler.util.strictjson`): NaN,
 overflowing numbers, integers of more than 40 digits and deep nesting are refused. The first
 problem found is reported as a
 `reconciler.errors.PlanError` naming its JSON pointer and what to do (make the plan again).
+`plan_audit_record` gives the audit trail's "plan" record of a plan (for `plan` and `apply`).
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import orjson
 
+from reconciler.audit.records import plan_record
+from reconciler.audit.trail import Check
 from reconciler.config import IgnoreRule
 from reconciler.errors import PlanError
 from reconciler.laws.policy import LawException
@@ -50,6 +53,7 @@ from reconciler.util.atomic import write_atomic
 __all__ = [
     "MAX_PLAN_BYTES",
     "load_plan",
+    "plan_audit_record",
     "plan_bytes",
     "plan_from_json",
     "plan_hash",
@@ -327,6 +331,29 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 def plan_hash(plan: Plan, data: bytes | None = None) -> str:
     """`sha256:<hex>` of the plan file's bytes (`data`, when already serialised)."""
     return "sha256:" + hashlib.sha256(plan_bytes(plan) if data is None else data).hexdigest()
+
+
+def plan_audit_record(
+    plan: Plan,
+    checks: Sequence[Check],
+    *,
+    action: Literal["plan", "apply"],
+    digest: str,
+    mode: Literal["one-go", "saved-plan"] | None = None,
+) -> dict[str, Any]:
+    """The audit trail's "plan" record of `plan` (made, or about to be applied); `digest` is
+    its `plan_hash`."""
+    return plan_record(
+        action=action,
+        mode=mode,
+        plan_hash=digest,
+        desired_digest=plan.desired_digest,
+        campaigns=plan.campaigns,
+        counts=plan.counts()._asdict(),
+        checks=checks,
+        law_exceptions=[item.to_json() for item in plan.law_exceptions],
+        tenant=plan.tenant,
+    )
 
 
 def _rule_json(rule: IgnoreRule) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 `make_skill_plan` checks the zones the files name against the tenant (`GET /timezones` and the
 business unit's enabled zones), then reads each declared block once and records, per block,
 the normal form read (`base`), its version token (`base_version`), the whole desired block and
-the field changes between them. `render_skill_plan` shows it as text, markdown or JSON.
+the field changes between them. `render_skill_plan` shows it as text, markdown or JSON, and
+`skill_plan_record` gives the audit trail's "plan" record of it (for `plan` and `apply`).
 
 Errors: `ZonesRefused` (an `InputError`) for zones the tenant does not know or does not enable;
 `InputError` for a skill the tenant does not have; the seam's `ApiError`s otherwise.
@@ -18,6 +19,8 @@ from typing import Any, Literal
 
 from reconciler.api.errors import NotFound
 from reconciler.api.skills import SkillAPI, TenantZone
+from reconciler.audit.records import plan_record
+from reconciler.audit.trail import Check
 from reconciler.errors import InputError
 from reconciler.model import VersionToken
 from reconciler.skills.desired import DesiredSkill, desired_settings
@@ -33,6 +36,7 @@ __all__ = [
     "make_skill_plan",
     "render_skill_plan",
     "skill_plan_json",
+    "skill_plan_record",
 ]
 
 
@@ -163,6 +167,25 @@ def skill_plan_json(plan: SkillPlan) -> dict[str, Any]:
 
 def plan_digest(plan: SkillPlan) -> str:
     return digest(skill_plan_json(plan))
+
+
+def skill_plan_record(
+    plan: SkillPlan,
+    checks: Sequence[Check],
+    *,
+    action: Literal["plan", "apply"],
+    mode: Literal["one-go", "saved-plan"] | None = None,
+) -> dict[str, Any]:
+    """The audit trail's "plan" record of `plan` (made, or about to be applied)."""
+    return plan_record(
+        action=action,
+        plan_hash=plan_digest(plan),
+        desired_digest=plan.desired_digest,
+        campaigns=plan.skills(),
+        counts={"update": len(plan.changed), "none": len(plan.blocks) - len(plan.changed)},
+        checks=checks,
+        mode=mode,
+    )
 
 
 def render_skill_plan(plan: SkillPlan, fmt: str, *, plan_link: str | None = None) -> str:

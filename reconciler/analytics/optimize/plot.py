@@ -11,7 +11,6 @@ Errors: `reconciler.errors.InputError` when matplotlib is missing or the file ca
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,7 @@ from typing import Any
 from reconciler.analytics.optimize.advise import Advice
 from reconciler.analytics.optimize.answer_rates import HourStat
 from reconciler.analytics.optimize.recommend import Recommendation
-from reconciler.errors import InputError
-from reconciler.util.atomic import write_atomic
-from reconciler.util.plotting import pyplot
+from reconciler.util.plotting import pyplot, save_png
 
 __all__ = ["plot_advice"]
 
@@ -33,14 +30,7 @@ def plot_advice(advice: Sequence[Advice], path: Path) -> None:
     for ax, item in zip(axes[:, 0], advice, strict=True):
         _panel(ax, item)
     fig.tight_layout()
-    image = io.BytesIO()
-    try:
-        fig.savefig(image, format="png", dpi=100)
-        write_atomic(path, image.getvalue())
-    except OSError as exc:
-        raise InputError(f"cannot write the plot {path}: {exc}") from exc
-    finally:
-        plt.close(fig)
+    save_png(plt, fig, path, "the plot")
 
 
 def _rates(ax: Any, hours: Sequence[HourStat], label: str, fmt: str) -> None:
