@@ -163,8 +163,11 @@ def plan_one(
         changes = field_changes({}, wanted)
         full = canonical(desired.body)
         return _decided("create", desired, wanted, None, changes=changes, body=full)
-    current = canonical(live.body, ignore=ignore)
-    changes = field_changes(current, wanted)
+    if live.body is desired.body:  # a re-derived noop's base: the desired body itself
+        current, changes = wanted, ()
+    else:
+        current = canonical(live.body, ignore=ignore)
+        changes = field_changes(current, wanted)
     seen = current if not ignore else canonical(live.body)
     if not changes:
         base = None if seen == wanted else seen  # the desired body and its hash name it

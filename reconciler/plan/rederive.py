@@ -68,7 +68,7 @@ def base_live(
             )
         seen.add((campaign_id, schedule_id))
         live.setdefault(campaign_id, []).append(
-            LiveSchedule(campaign_id, schedule_id, version, dict(body))
+            LiveSchedule(campaign_id, schedule_id, version, body)
         )
     return live
 
