@@ -50,6 +50,14 @@ def _body(name: str, rate: float) -> dict[str, Any]:
         "endTime": "2027-03-31T20:00:00-04:00",
         "timeZone": "America/New_York",
         "dialerSettings": {"maxConcurrentCalls": 10, "callRate": rate, "capacityThreshold": 0.8},
+        "regulatoryWindows": [
+            {
+                "startTime": "09:00",
+                "endTime": "20:00",
+                "timeZone": "America/New_York",
+                "enabled": True,
+            }
+        ],
     }
 
 
@@ -77,6 +85,9 @@ def run(schedules: int, rps: float, latency_ms: float, workers: int) -> Figures:
             emu.add_campaign(f"bench-{n:03d}")
         campaigns, changed = _seed(emu, root, schedules)
         desired = load_desired([root], RepoConfig())
+        errors = [f for f in desired.findings if f.severity == "error"]
+        if errors or len(desired.schedules) != schedules:
+            raise SystemExit(f"the generated files do not validate: {errors[:1]}")
         trail = AuditTrail(Path(tmp) / "trail.jsonl", run_context("bench apply"))
         settings = Settings(emu.base_url, emu.client_id, Secret(emu.client_secret), rps=rps)
         emu.reset_counters()

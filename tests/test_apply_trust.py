@@ -289,3 +289,43 @@ def test_a_plan_of_another_minor_version_still_applies(repo: Path, emulator: Emu
     result = cli(emulator, ["apply", "plan.json"])
     assert result.exit_code == 0, result.output
     assert live(emulator, "c1")["b"]["dialerSettings"]["callRate"] == 12
+
+
+def test_a_noop_without_a_base_is_re_derived_from_its_file(repo: Path, emulator: Emulator) -> None:
+    _setup(repo, emulator)
+    plan = _plan(emulator)
+    noop = _action(plan, "c")
+    assert noop["kind"] == "noop" and noop["base"] is None and noop["desired"] is None
+    result = cli(emulator, ["apply", "plan.json"])
+    assert result.exit_code == 0, result.output
+    assert {n: s["description"] for n, s in live(emulator, "c2").items()} == {"c": "managed in git"}
+
+
+def test_a_noop_given_a_base_its_file_does_not_match_is_refused(
+    repo: Path, emulator: Emulator
+) -> None:
+    """A base that is not the desired body re-derives an update, not the saved noop."""
+    _setup(repo, emulator)
+    plan = _plan(emulator)
+    noop = _action(plan, "c")
+    noop["base"] = json.loads(json.dumps(_action(plan, "b")["base"])) | {"name": "c"}
+    stderr = _refused(emulator, plan, "(noop c2/c (")
+    assert "differs in body, changes, desired, kind from what schedules/c2/c.yaml" in stderr
+
+
+def test_a_noop_no_file_declares_is_refused(repo: Path, emulator: Emulator) -> None:
+    _setup(repo, emulator)
+    plan = _plan(emulator)
+    (manual,) = plan["unmanaged"]
+    plan["unmanaged"] = []
+    plan["actions"].append(
+        {
+            **_action(plan, "c"),
+            "campaign_id": "c1",
+            "name": "manual",
+            "schedule_id": manual["schedule_id"],
+            "base_etag": live(emulator, "c1")["manual"]["etag"],
+            "source": None,
+        }
+    )
+    _refused(emulator, plan, "(noop c1/manual (")

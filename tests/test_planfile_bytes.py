@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.config import RepoConfig
+from reconciler.config import IgnoreRule, RepoConfig
 from reconciler.errors import PlanError
 from reconciler.model import DesiredSchedule, LiveSchedule, TenantLimits, VersionToken
 from reconciler.plan.build import Action, Plan, make_plan
@@ -183,3 +183,43 @@ def test_create_and_update_keep_their_bodies() -> None:
     document = json.loads(plan_bytes(plan))["actions"][0]
     assert document["body"] == {"description": "new"}
     assert document["desired"]["description"] == "new"
+
+
+def test_a_noop_made_on_its_desired_body_carries_no_base(tmp_path: Path) -> None:
+    """The desired body (named by `desired_hash`) is the base; apply re-derives it."""
+    plan = _plan("Weekdays", "Evenings")
+    assert [a.base for a in plan.actions] == [None, None]
+    document = json.loads(plan_bytes(plan))
+    assert [a["base"] for a in document["actions"]] == [None, None]
+    target = tmp_path / "plan.json"
+    save_plan(plan, target)
+    assert load_plan(target).actions == plan.actions
+
+
+def test_a_noop_whose_live_body_differs_in_an_ignored_field_keeps_its_base() -> None:
+    desired = DesiredSchedule(Path("schedules/c1/0.yaml"), "c1", _body("Weekdays"))
+    seen = _body("Weekdays", description="edited on the tenant")
+    state = DesiredState(schedules=(desired,), findings=(), files=(desired.path,), digest="d")
+    plan = make_plan(
+        state,
+        {"c1": [LiveSchedule("c1", "s0", VersionToken('"e0"'), {"id": "s0", **seen})]},
+        RepoConfig(ignore_differences=(IgnoreRule(pointers=("/description",)),)),
+        limits=TenantLimits(200, 30.0),
+        prune=False,
+        paths=["schedules"],
+    )
+    (action,) = plan.actions
+    assert action.kind == "noop"
+    assert action.base is not None and action.base["description"] == "edited on the tenant"
+    assert json.loads(plan_bytes(plan))["actions"][0]["base"]["description"] == (
+        "edited on the tenant"
+    )
+
+
+def test_an_update_without_its_base_is_refused(tmp_path: Path) -> None:
+    document = json.loads(plan_bytes(_plan("Weekdays", description="new")))
+    document["actions"][0]["base"] = None
+    target = tmp_path / "plan.json"
+    target.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(PlanError, match="/actions/0/base must be set for a update action"):
+        load_plan(target)

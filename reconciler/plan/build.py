@@ -81,6 +81,7 @@ class Action:
     desired_hash: str | None  # payload_hash of the canonical desired body
     source: str | None  # the desired file, repo-relative POSIX path
     #: the canonical live body the decision was made on (update, noop, delete); None for create
+    #: and for a noop whose live body is its desired body (`desired_hash` names both)
     base: Mapping[str, Any] | None = None
 
     @property
@@ -162,12 +163,17 @@ def plan_one(
         changes = field_changes({}, wanted)
         full = canonical(desired.body)
         return _decided("create", desired, wanted, None, changes=changes, body=full)
-    current = canonical(live.body, ignore=ignore)
-    changes = field_changes(current, wanted)
+    if live.body is desired.body:  # a re-derived noop's base: the desired body itself
+        current, changes = wanted, ()
+    else:
+        current = canonical(live.body, ignore=ignore)
+        changes = field_changes(current, wanted)
+    seen = current if not ignore else canonical(live.body)
     if not changes:
-        return _decided("noop", desired, wanted, live, changes=(), body=None)
+        base = None if seen == wanted else seen  # the desired body and its hash name it
+        return _decided("noop", desired, wanted, live, changes=(), body=None, base=base)
     patch = merge_patch(current, wanted)
-    return _decided("update", desired, wanted, live, changes=changes, body=patch)
+    return _decided("update", desired, wanted, live, changes=changes, body=patch, base=seen)
 
 
 def _decided(
@@ -178,6 +184,7 @@ def _decided(
     *,
     changes: tuple[FieldChange, ...],
     body: Mapping[str, Any] | None,
+    base: Mapping[str, Any] | None = None,
 ) -> Action:
     return Action(
         kind=kind,
@@ -190,7 +197,7 @@ def _decided(
         desired=None if kind == "noop" else wanted,
         desired_hash=payload_hash(wanted),
         source=source_path(desired.path),
-        base=None if live is None else canonical(live.body),
+        base=base,
     )
 
 

@@ -2,15 +2,18 @@
 
 A plan file is untrusted: it travels and can be edited. What it may legitimately carry is the
 live state it was made on (per schedule: its id, version token and canonical body, the
-`base`), the tenant limits, the tenant and the flags; everything else follows from the desired
-files and `cxsched.yaml`. `rederive` rebuilds that live state from the plan (`base_live`),
-makes the plan again with the same pure function `cxsched plan` uses (`make_plan`), and
-`check_same` refuses the saved plan if one action (kind, target, body or patch, desired, hash,
-source) or any other part differs, naming the first action that does.
+`base`; a noop whose live body was its desired body after the ignore rules leaves it out, and
+the desired file gives it back), the tenant limits, the tenant and the flags; everything else
+follows from the desired files and `cxsched.yaml`. `rederive` rebuilds that live state from the
+plan (`base_live`), makes the plan again with the same pure function `cxsched plan` uses
+(`make_plan`), and `check_same` refuses the saved plan if one action (kind, target, body or
+patch, desired, hash, source) or any other part differs, naming the first action that does.
 
 So a hand-edited plan cannot delete in a campaign that does not prune, delete a schedule a file
 declares, touch a campaign the plan does not cover, create what no file declares, or send an
-update other than the one the desired file and the plan's base imply.
+update other than the one the desired file and the plan's base imply. A noop whose base an
+edit removed is re-derived as a noop, exactly as if the edit had written its desired body as
+its base: apply then does less than reviewed (nothing for that schedule), never more.
 
 Errors: `reconciler.errors.PlanError`, naming the action and what to do.
 """
@@ -22,23 +25,35 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.config import RepoConfig
+from reconciler.config import IgnoreRule, RepoConfig
 from reconciler.errors import PlanError
-from reconciler.model import LiveSchedule, VersionToken
-from reconciler.plan.build import Plan, make_plan
+from reconciler.model import DesiredSchedule, LiveSchedule, VersionToken
+from reconciler.plan.build import Action, Plan, make_plan
+from reconciler.plan.normalise import canonical, ignore_pointers
 from reconciler.plan.planfile import plan_json
 from reconciler.validate.desired import DesiredState
 
 __all__ = ["base_live", "check_same", "rederive"]
 
 
-def base_live(plan: Plan) -> dict[str, list[LiveSchedule]]:
+def base_live(
+    plan: Plan, desired: DesiredState, config: RepoConfig
+) -> dict[str, list[LiveSchedule]]:
     """The live state a plan says it was made on, per campaign; a schedule listed twice is
-    refused. Unmanaged schedules carry no version or body (the plan leaves them alone)."""
+    refused. Unmanaged schedules carry no version or body (the plan leaves them alone). A noop
+    without a base was made on a live body equal to its desired body after the ignore rules:
+    that body, from the desired file of its campaign and name."""
     live: dict[str, list[LiveSchedule]] = {campaign: [] for campaign in plan.campaigns}
     seen: set[tuple[str, str]] = set()
+    declared = _declared(desired)
+    rules = config.ignore_differences
     targets: list[tuple[str, str, VersionToken, Mapping[str, Any]]] = [
-        (a.campaign_id, a.schedule_id, a.base_version or VersionToken(""), a.base or {})
+        (
+            a.campaign_id,
+            a.schedule_id,
+            a.base_version or VersionToken(""),
+            a.base if a.base is not None else _noop_base(a, declared, rules),
+        )
         for a in plan.actions
         if a.schedule_id is not None
     ]
@@ -53,9 +68,31 @@ def base_live(plan: Plan) -> dict[str, list[LiveSchedule]]:
             )
         seen.add((campaign_id, schedule_id))
         live.setdefault(campaign_id, []).append(
-            LiveSchedule(campaign_id, schedule_id, version, dict(body))
+            LiveSchedule(campaign_id, schedule_id, version, body)
         )
     return live
+
+
+def _declared(desired: DesiredState) -> dict[tuple[str, str], DesiredSchedule]:
+    """The desired schedules by (campaign, name); the first file wins a repeated name."""
+    found: dict[tuple[str, str], DesiredSchedule] = {}
+    for schedule in desired.schedules:
+        found.setdefault((schedule.campaign_id, schedule.name), schedule)
+    return found
+
+
+def _noop_base(
+    action: Action,
+    declared: Mapping[tuple[str, str], DesiredSchedule],
+    rules: Sequence[IgnoreRule],
+) -> Mapping[str, Any]:
+    """The live body a noop without a base was made on: its desired body after the ignore
+    rules (none for any other kind: a plan cxsched wrote gives them all a base)."""
+    schedule = declared.get((action.campaign_id, action.name))
+    if action.kind != "noop" or schedule is None:
+        return {}
+    ignore = ignore_pointers(rules, action.campaign_id, action.name)
+    return schedule.body if not ignore else canonical(schedule.body, ignore=ignore)
 
 
 def rederive(saved: Plan, desired: DesiredState, config: RepoConfig) -> Plan:
@@ -63,7 +100,7 @@ def rederive(saved: Plan, desired: DesiredState, config: RepoConfig) -> Plan:
     made by the saved plan's cxsched version, whose major version the caller has checked)."""
     fresh = make_plan(
         desired,
-        base_live(saved),
+        base_live(saved, desired, config),
         config,
         limits=saved.limits,
         prune=saved.prune,
