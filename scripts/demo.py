@@ -22,14 +22,13 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
+from demo_steps import Step, run_step
 
 from reconciler.config import CONFIG_FILENAME, load_repo_config
 from reconciler.emulator import Emulator
@@ -38,19 +37,8 @@ from reconciler.model import DesiredSchedule
 from reconciler.validate.desired import load_desired
 
 ROOT = Path(__file__).resolve().parent.parent
-STEP_TIMEOUT_S = 120.0
 DRIFT_NOTE = "Edited by hand in the admin UI"
 UNMANAGED_NAME = "Hand-made test calls"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One command of the demo and what it must show."""
-
-    title: str
-    args: tuple[str, ...]
-    exit_code: int
-    expect: tuple[str, ...] = ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,7 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         repo = ROOT if _rel(schedules) != str(schedules) else schedules.resolve().parent
         folder = _rel(schedules, repo)
         for number, step in enumerate(_steps(work, folder, len(desired), repo), start=1):
-            if not _run(number, step, env, emu.client_secret, repo):
+            if not run_step(
+                number,
+                step,
+                command=[_cxsched()],
+                env=env,
+                cwd=repo,
+                secrets=(emu.client_secret,),
+            ):
                 return 1
     print("Demo complete: the tenant matches git, and the audit trail verifies.")
     return 0
@@ -173,33 +168,6 @@ def _steps(work: Path, folder: str, schedules: int, repo: Path = ROOT) -> list[S
             ("audit trail ", f": OK, {records} record(s), head sha256:"),
         ),
     ]
-
-
-def _run(number: int, step: Step, env: Mapping[str, str], secret: str, repo: Path = ROOT) -> bool:
-    print(f"== Step {number}: {step.title}")
-    print(f"$ cxsched {' '.join(step.args)}", flush=True)
-    done = subprocess.run(
-        [_cxsched(), *step.args],
-        cwd=repo,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT_S,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    if secret in output:
-        print(f"demo FAILED at step {number}: the client secret appeared in the output")
-        return False
-    print(output.rstrip("\n") + "\n" if output.strip() else "", flush=True)
-    problems = [f"exit code {done.returncode}, expected {step.exit_code}"] * (
-        done.returncode != step.exit_code
-    )
-    problems += [f"missing line {line!r}" for line in step.expect if line not in output]
-    if problems:
-        print(f"demo FAILED at step {number} ({step.title}): {'; '.join(problems)}")
-        return False
-    return True
 
 
 def _cxsched() -> str:

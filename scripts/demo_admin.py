@@ -19,28 +19,16 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
+
+from demo_steps import Step, run_step
 
 from reconciler.emulator.admin import AdminEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
-STEP_TIMEOUT_S = 120.0
 SKILL = "skills/4312345.yaml"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One command of the demo, what it must show, and what happens before it."""
-
-    title: str
-    args: tuple[str, ...]
-    exit_code: int
-    expect: tuple[str, ...] = ()
-    before: Callable[[], str] | None = field(default=None, compare=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,7 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         env.update(emu.env(), CXSCHED_ACTOR=os.environ.get("CXSCHED_ACTOR", "demo"))
         secrets = (emu.client_secret, emu.access_key_secret)
         for number, step in enumerate(_steps(work, emu), start=1):
-            if not _run(number, step, env, work, secrets):
+            if not run_step(
+                number,
+                step,
+                command=[sys.executable, "-m", "reconciler"],
+                env=env,
+                cwd=work,
+                secrets=secrets,
+            ):
                 return 1
     print("Demo complete: the skill matches git, and the audit trail verifies.")
     return 0
@@ -128,37 +123,6 @@ def _steps(work: Path, emu: AdminEmulator) -> list[Step]:
         ),
         Step("verify the audit trail's hash chain", ("audit", "verify"), 0, (": OK, ",)),
     ]
-
-
-def _run(
-    number: int, step: Step, env: Mapping[str, str], work: Path, secrets: Sequence[str]
-) -> bool:
-    print(f"== Step {number}: {step.title}")
-    if step.before is not None:
-        print(step.before())
-    print(f"$ cxsched {' '.join(step.args)}", flush=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "reconciler", *step.args],
-        cwd=work,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT_S,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    if any(secret in output for secret in secrets):
-        print(f"demo FAILED at step {number}: a secret appeared in the output")
-        return False
-    print(output.rstrip("\n") + "\n" if output.strip() else "", flush=True)
-    problems = [f"exit code {done.returncode}, expected {step.exit_code}"] * (
-        done.returncode != step.exit_code
-    )
-    problems += [f"missing line {line!r}" for line in step.expect if line not in output]
-    if problems:
-        print(f"demo FAILED at step {number} ({step.title}): {'; '.join(problems)}")
-        return False
-    return True
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from reconciler.laws.model import PURPOSES, Purpose
 from reconciler.laws.proof import Audience
 from reconciler.laws.zones import jurisdiction_zones
 
-__all__ = ["as_mapping", "audience_of", "read_audience", "unknown_codes"]
+__all__ = ["as_mapping", "audience_of", "read_audience", "unknown_code_message", "unknown_codes"]
 
 
 def read_audience(value: object) -> Audience | None:
@@ -49,6 +49,14 @@ def unknown_codes(audience: Audience, cat: Catalog) -> list[tuple[int, str]]:
         for index, code in enumerate(audience.jurisdictions)
         if not jurisdiction_zones(cat, code)
     ]
+
+
+def unknown_code_message(code: str) -> str:
+    """What to say of a jurisdiction code the catalog does not know."""
+    return (
+        f"unknown jurisdiction {code!r}; use an ISO 3166 country (FR) or subdivision "
+        "(US-TX) code; `cxsched laws` lists the known ones"
+    )
 
 
 def as_mapping(audience: Audience) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reconciler.laws.audience import audience_of, unknown_codes
+from reconciler.laws.audience import audience_of, unknown_code_message, unknown_codes
 from reconciler.laws.catalog import catalog
 from reconciler.laws.explain import breach_message, uncovered_message
 from reconciler.laws.policy import LawPolicy
@@ -78,10 +78,7 @@ def check_skill_laws(document: Document, context: SkillLawContext) -> tuple[list
     if audience is not None:
         unknown = unknown_codes(audience, cat)
         for index, code in unknown:
-            message = (
-                f"unknown jurisdiction {code!r}; use an ISO 3166 country (FR) or subdivision "
-                "(US-TX) code; `cxsched laws` lists the known ones"
-            )
+            message = unknown_code_message(code)
             found.append(
                 _at(
                     document,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import time
 from typing import Any
 
-from reconciler.laws.audience import audience_of, unknown_codes
+from reconciler.laws.audience import audience_of, unknown_code_message, unknown_codes
 from reconciler.laws.catalog import catalog
 from reconciler.laws.explain import breach_message, uncovered_message
 from reconciler.laws.policy import LawPolicy
@@ -56,10 +56,7 @@ def check_laws(view: ScheduleView, emit: Emitter, context: RuleContext) -> None:
     if audience is not None:
         unknown = unknown_codes(audience, cat)
         for index, code in unknown:
-            message = (
-                f"unknown jurisdiction {code!r}; use an ISO 3166 country (FR) or subdivision "
-                "(US-TX) code; `cxsched laws` lists the known ones"
-            )
+            message = unknown_code_message(code)
             emit(f"{pointer}/{index}", "legal-jurisdiction", "error", message)
         if unknown:
             return
