@@ -4,7 +4,7 @@
 the test ends; `emulator` is one with campaigns "c1" and "c2" and default settings.
 `emulator_session` is a `requests` session bound to `emulator` that fetches a token once.
 `admin_emulator` is the Admin API emulator; `admin_repo` a working directory whose
-cxsched.yaml selects the admin profile.
+cxsched.yaml selects the admin profile. `github` is the GitHub API stub of `support.github`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 from reconciler.emulator import Emulator
 from reconciler.emulator.admin import AdminEmulator
 from support.emulator import EmulatorFactory, EmulatorSession
+from support.github import GitHubStub
 
 
 @pytest.fixture
@@ -74,3 +75,10 @@ def admin_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("CXONE_API_VERSION", "CXONE_RPS", "CXSCHED_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubStub]:
+    """The stateful GitHub API stand-in of `support.github`, on 127.0.0.1."""
+    with GitHubStub() as stub:
+        yield stub

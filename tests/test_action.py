@@ -10,7 +10,7 @@ come from exactly the commands the action runs, and its outputs are what a workf
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,12 +43,6 @@ CREDENTIALS = {
     "client-secret": "${{ secrets.CXONE_CLIENT_SECRET }}",
 }
 HEAD = "fedcba9876543210fedcba9876543210fedcba98"
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubStub]:
-    with GitHubStub() as stub:
-        yield stub
 
 
 @pytest.fixture

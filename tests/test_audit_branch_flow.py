@@ -19,7 +19,7 @@ import itertools
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +84,6 @@ class CloneRunner(Runner):
             env.update({k: resolve(v, context) for k, v in rest.get("env", {}).items()})
             commands.append({"script": rest["run"], "cwd": str(self.repo), "env": env})
         return done, commands
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubStub]:
-    with GitHubStub() as stub:
-        yield stub
 
 
 @pytest.fixture

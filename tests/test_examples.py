@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,12 +24,6 @@ pytestmark = pytest.mark.slow  # every step is a subprocess, as on a runner
 
 EXAMPLE = ROOT / "examples" / "schedules-repo"
 WORKFLOWS = EXAMPLE / ".github" / "workflows"
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubStub]:
-    with GitHubStub() as stub:
-        yield stub
 
 
 @pytest.fixture

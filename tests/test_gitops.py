@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,6 @@ from support.github import REPO, TOKEN, GitHubStub
 MARKER = "<!-- cxsched-plan:production -->"
 RUN_URL = f"https://github.com/{REPO}/actions/runs/4242"
 FOOTER = f"<sub>Updated by [workflow run]({RUN_URL}) for commit 0123456789ab.</sub>"
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubStub]:
-    with GitHubStub() as stub:
-        yield stub
 
 
 def gitops(

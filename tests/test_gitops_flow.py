@@ -10,7 +10,7 @@ exactly the commands the workflows run.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,12 +36,6 @@ ISSUE = "Drift check"
 RUNS = f"https://github.com/{REPO}/actions/runs"
 MARKER = "<!-- cxsched-plan:production -->"
 CONTEXT = "cxsched/audit-head/production"
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubStub]:
-    with GitHubStub() as stub:
-        yield stub
 
 
 @pytest.fixture

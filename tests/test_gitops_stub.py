@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.request import Request, urlopen
 
-import pytest
-
 from support.github import REPO, TOKEN, GitHubStub
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubStub]:
-    with GitHubStub() as stub:
-        yield stub
 
 
 def _get(url: str, token: str) -> tuple[int, Any]:
