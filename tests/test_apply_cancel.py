@@ -5,6 +5,7 @@ prompt exits 130."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import queue
@@ -19,6 +20,7 @@ from typing import IO
 
 import pytest
 
+from reconciler.emulator import Emulator
 from support.apply import cli, env_for, records, write_file
 from support.emulator import EmulatorFactory
 
@@ -80,6 +82,21 @@ def _start(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Popen[
     )
 
 
+def _slow_apply(
+    tmp_path: Path, emulator_factory: EmulatorFactory, *args: str
+) -> tuple[Emulator, subprocess.Popen[str]]:
+    """A saved plan of every name in NAMES, then `cxsched apply ARGS` started against an
+    emulator that answers each call after 300 ms (time to signal it mid-apply)."""
+    emu = emulator_factory(campaigns=("c1",))
+    for name in NAMES:
+        write_file(tmp_path, "c1", name)
+    assert cli(emu, ["plan", "--out", "plan.json"]).exit_code == 0
+    emu.set_latency(300)
+    proc = _start(tmp_path, env_for(emu), *args)
+    assert proc.stdout is not None and proc.stderr is not None
+    return emu, proc
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "case",
@@ -101,12 +118,7 @@ def test_a_signal_mid_apply_finishes_the_write_in_flight_and_reports(
 ) -> None:
     sig, code, args, rerun = case
     monkeypatch.chdir(tmp_path)
-    emu = emulator_factory(campaigns=("c1",))
-    for name in NAMES:
-        write_file(tmp_path, "c1", name)
-    assert cli(emu, ["plan", "--out", "plan.json"]).exit_code == 0
-    emu.set_latency(300)
-    proc = _start(tmp_path, env_for(emu), *args)
+    emu, proc = _slow_apply(tmp_path, emulator_factory, *args)
     assert proc.stdout is not None and proc.stderr is not None
     lines = _reader(proc.stdout)
     try:
@@ -156,15 +168,8 @@ def test_a_signal_mid_apply_finishes_the_write_in_flight_and_reports(
 def test_json_events_stream_and_end_with_an_interrupted_summary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory
 ) -> None:
-    import json
-
     monkeypatch.chdir(tmp_path)
-    emu = emulator_factory(campaigns=("c1",))
-    for name in NAMES:
-        write_file(tmp_path, "c1", name)
-    assert cli(emu, ["plan", "--out", "plan.json"]).exit_code == 0
-    emu.set_latency(300)
-    proc = _start(tmp_path, env_for(emu), "plan.json", "--json")
+    emu, proc = _slow_apply(tmp_path, emulator_factory, "plan.json", "--json")
     assert proc.stdout is not None and proc.stderr is not None
     lines = _reader(proc.stdout)
     try:
@@ -239,12 +244,7 @@ def test_a_second_signal_stops_at_once_leaving_the_write_in_flight_unknown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    emu = emulator_factory(campaigns=("c1",))
-    for name in NAMES:
-        write_file(tmp_path, "c1", name)
-    assert cli(emu, ["plan", "--out", "plan.json"]).exit_code == 0
-    emu.set_latency(300)
-    proc = _start(tmp_path, env_for(emu), "plan.json")
+    emu, proc = _slow_apply(tmp_path, emulator_factory, "plan.json")
     assert proc.stdout is not None and proc.stderr is not None
     lines = _reader(proc.stdout)
     trail = tmp_path / "audit" / "trail.jsonl"
