@@ -206,11 +206,12 @@ def test_local_json_to_a_file(repo: Path) -> None:
     )
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "wrote 1 rows to wfm.json\n")
     assert (repo / "wfm.json").read_text() == (
-        "[\n  {\n"
-        '    "campaign": "west",\n    "id": "sch-west-1",\n    "name": "West, \\"evenings\\"",\n'
-        '    "start": "2027-01-05T01:00:00Z",\n    "end": "2027-07-01T04:00:00Z",\n'
-        '    "zone": "America/Los_Angeles",\n    "windows": [],\n    "blackouts": []\n'
-        "  }\n]\n"
+        '{\n  "format_version": 1,\n  "schedules": [\n    {\n'
+        '      "campaign": "west",\n      "id": "sch-west-1",\n'
+        '      "name": "West, \\"evenings\\"",\n'
+        '      "start": "2027-01-05T01:00:00Z",\n      "end": "2027-07-01T04:00:00Z",\n'
+        '      "zone": "America/Los_Angeles",\n      "windows": [],\n      "blackouts": []\n'
+        "    }\n  ]\n}\n"
     )
     assert not list(repo.glob(".wfm.json.*"))  # no temp file left behind
 

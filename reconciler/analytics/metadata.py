@@ -27,6 +27,7 @@ from reconciler.spans import parse_instant
 
 __all__ = [
     "CSV_HEADER",
+    "METADATA_FORMAT_VERSION",
     "Format",
     "ScheduleRow",
     "render_rows",
@@ -45,6 +46,9 @@ CSV_HEADER: tuple[str, ...] = (
     "windows",
     "blackouts",
 )
+
+#: The version of the `export --local --format json` document (docs/json-output.md).
+METADATA_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,4 +162,5 @@ def _json(rows: list[ScheduleRow]) -> str:
         }
         for r in rows
     ]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    document = {"format_version": METADATA_FORMAT_VERSION, "schedules": data}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
