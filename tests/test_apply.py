@@ -379,9 +379,10 @@ def test_a_create_whose_name_was_taken_meanwhile(repo: Path, emulator: Emulator)
     result = cli(emulator, ["apply", "plan.json"])
     assert result.exit_code == 1
     assert "= c1/b: already applied (the live schedule already matches)" in result.stdout
-    conflict = next(line for line in result.stdout.splitlines() if line.startswith("! c1/a"))
-    assert "answered HTTP 409" in conflict
-    assert result.stdout.splitlines()[1:3] == [
+    lines = result.stdout.splitlines()  # in the order the writes finished
+    at = next(i for i, line in enumerate(lines) if line.startswith("! c1/a"))
+    assert "answered HTTP 409" in lines[at]
+    assert lines[at + 1 : at + 3] == [
         "    field         base (planned on)  live now  desired",
         '    /description  (absent)           ""        "managed in git"',
     ]
