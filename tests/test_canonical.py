@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
@@ -236,6 +237,65 @@ def test_a_changed_list_item_is_reported_at_the_list() -> None:
     assert change.pointer == "/regulatoryWindows"
     assert change.before == [first]
     assert change.after == [{**first, "enabled": False}]
+
+
+def test_nested_changes_are_named_key_by_key_and_booleans_are_not_numbers() -> None:
+    before = {"a": {"b": {"c": 1, "d": True}, "e": [1]}, "f": {}}
+    after = {"a": {"b": {"c": 2, "d": 1}, "g": "new"}, "f": {"x": 1}}
+    assert [change.pointer for change in field_changes(before, after)] == [
+        "/a/b/c",
+        "/a/b/d",
+        "/a/e",
+        "/a/g",
+        "/f",
+    ]
+    escaped = field_changes({"a/b": {"c~d": 1}}, {"a/b": {"c~d": 2}})
+    assert escaped == (FieldChange("/a~1b/c~0d", 1, 2),)
+
+
+_LEAF = st.one_of(st.booleans(), st.integers(-3, 3), st.sampled_from(["x", "y"]))
+_KEYS = st.sampled_from(["a", "b", "c/d", "e~f"])
+_TREES = st.recursive(
+    _LEAF, lambda inner: st.lists(inner, max_size=2) | st.dictionaries(_KEYS, inner, max_size=3)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_KEYS, _TREES, max_size=4), st.dictionaries(_KEYS, _TREES, max_size=4))
+def test_field_changes_name_every_difference_and_only_differences(
+    before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    changes = field_changes(before, after)
+    result = copy.deepcopy(before)
+    for change in changes:  # each pointer differs; setting them all gives `after`
+        segments = parse_pointer(change.pointer)
+        parent = result
+        for segment in segments[:-1]:
+            parent = parent[segment]
+        if segments[-1] not in _parent(after, segments):
+            del parent[segments[-1]]
+            continue
+        new = resolve_pointer(after, change.pointer)
+        assert _typed(parent.get(segments[-1], "absent")) != _typed(new)
+        parent[segments[-1]] = copy.deepcopy(new)
+    assert _typed(result) == _typed(after)
+    assert (changes == ()) == (_typed(before) == _typed(after))
+
+
+def _parent(document: dict[str, Any], segments: tuple[str, ...]) -> dict[str, Any]:
+    node = document
+    for segment in segments[:-1]:
+        node = node[segment]
+    return node
+
+
+def _typed(value: Any) -> Any:
+    """`value` with every leaf paired with its type, so that True and 1 differ."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
 
 
 def test_merge_patch_holds_only_changes() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,7 +16,17 @@ from reconciler.cli import main
 from reconciler.cxone import CxoneClient, Secret, Settings
 from reconciler.emulator import Emulator
 from reconciler.plan.prefetch import TenantReader, expected_campaigns
-from support.apply import CAPACITY, LIST, TOKEN, body, cli, counters, live, write_file
+from support.apply import (
+    CAPACITY,
+    LIST,
+    TOKEN,
+    body,
+    cli,
+    counters,
+    env_for,
+    live,
+    write_file,
+)
 from support.emulator import EmulatorFactory
 
 WRITES = {"POST /api/v2/campaigns/{campaignId}/schedules"} | {
@@ -68,6 +81,35 @@ def test_apply_sends_no_write_when_validation_fails_while_the_tenant_is_read(
         "error: the desired state does not validate; nothing was applied\n"
     )
     _assert_nothing_written(emu)
+    assert not Path("audit/trail.jsonl").exists()
+
+
+def test_no_write_either_when_a_pool_of_processes_validates(
+    repo: Path, emulator_factory: EmulatorFactory
+) -> None:
+    """From 500 files on a pool of processes checks them (one per CPU) while threads read the
+    tenant; the CLI runs as its own process here, as it does in CI."""
+    emu = _slow_tenant(emulator_factory, repo)
+    for n in range(500):
+        write_file(repo, f"c{n % 10}", f"extra-{n:03d}")
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+        env={**os.environ, **env_for(emu)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.endswith(
+        "521 schedule files checked: 1 error, 0 warnings\n"
+        "error: the desired state does not validate; nothing was applied\n"
+    )
+    calls = counters(emu)
+    assert not {endpoint for endpoint, _ in calls} & WRITES
+    for campaign in (f"c{n}" for n in range(10)):
+        assert list(live(emu, campaign)) == ["drifted"]
     assert not Path("audit/trail.jsonl").exists()
 
 

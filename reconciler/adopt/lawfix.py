@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from reconciler.adopt.yamledit import append_items, atomic_write, read_text
+from reconciler.adopt.yamledit import append_items, read_text
 from reconciler.laws.audience import audience_of
 from reconciler.laws.catalog import catalog
 from reconciler.laws.fix import Fix, plan_fix
 from reconciler.laws.policy import LawPolicy
 from reconciler.laws.proof import Audience
 from reconciler.loader import load_file
+from reconciler.util.atomic import atomic_write
 from reconciler.validate.rules.legal import policy_of, subject_of
 from reconciler.validate.rules.view import ScheduleView
 

@@ -27,11 +27,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from reconciler.errors import InputError
-from reconciler.util.atomic import write_atomic
+from reconciler.util.atomic import atomic_write
 
 __all__ = [
     "append_items",
-    "atomic_write",
     "block_end",
     "edit_file",
     "edit_text",
@@ -217,11 +216,3 @@ def write_checked(files: Sequence[tuple[Path, str, str]], check: Callable[[], No
         for path, before, _after in files:
             atomic_write(path, before)
         raise
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace `path` with `text` (UTF-8) atomically, keeping the permission bits it had."""
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc}") from exc

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.adopt.yamledit import atomic_write
+from reconciler.util.atomic import atomic_write
 
 __all__ = ["configure_logging", "logging_scope", "shared_options", "use_color", "write_or_echo"]
 

@@ -23,14 +23,12 @@ into the other, and `payload_hash` fingerprints a canonical body.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
-
-from deepdiff import DeepDiff
 
 from reconciler.config import IgnoreRule
 from reconciler.model import SCHEDULE_FIELDS
@@ -262,43 +260,28 @@ def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[
     """The differences of two canonical bodies, sorted by pointer.
 
     Nested objects are compared key by key; a list that differs is reported once, whole,
-    at its own pointer (lists are replaced whole by a merge patch, too).
+    at its own pointer (lists are replaced whole by a merge patch, too), and so is an object
+    that is empty on one side.
     """
     if before == after:
         return ()
-    pointers: list[str] = []
-    for key in sorted(set(before) | set(after)):
-        old, new = before.get(key, _ABSENT), after.get(key, _ABSENT)
-        if _same(old, new):
-            continue
-        if isinstance(old, dict) and isinstance(new, dict) and old and new:
-            pointers.extend(f"/{_escape(key)}{pointer}" for pointer in _nested(old, new))
-        else:
-            pointers.append(f"/{_escape(key)}")
+    pointers = sorted(_pointers(before, after, ""))
     return tuple(
-        FieldChange(p, resolve_pointer(before, p), resolve_pointer(after, p))
-        for p in sorted(set(pointers))
+        FieldChange(p, resolve_pointer(before, p), resolve_pointer(after, p)) for p in pointers
     )
 
 
-def _nested(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
-    """The pointers (relative) of the differences deepdiff finds in two nested objects."""
-    diff = DeepDiff(before, after, view="tree", ignore_order=False)
-    return {
-        _list_pointer(level.path(output_format="list"))
-        for levels in diff.values()
-        for level in levels
-    }
-
-
-def _list_pointer(path: Sequence[Any]) -> str:
-    """The pointer of a deepdiff path, cut at the first list index."""
-    segments: list[str] = []
-    for part in path:
-        if isinstance(part, int):
-            break
-        segments.append(_escape(part))
-    return "".join(f"/{segment}" for segment in segments)
+def _pointers(before: Mapping[str, Any], after: Mapping[str, Any], prefix: str) -> Iterator[str]:
+    """The pointers under `prefix` at which `before` and `after` differ (see field_changes)."""
+    for key in set(before) | set(after):
+        old, new = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        if _same(old, new):
+            continue
+        pointer = f"{prefix}/{_escape(key)}"
+        if isinstance(old, Mapping) and isinstance(new, Mapping) and old and new:
+            yield from _pointers(old, new, pointer)
+        else:
+            yield pointer
 
 
 def merge_patch(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

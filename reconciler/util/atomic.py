@@ -12,7 +12,9 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+from reconciler.errors import InputError
+
+__all__ = ["atomic_write", "write_atomic"]
 
 
 def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None) -> None:
@@ -37,3 +39,11 @@ def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None) -
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """`write_atomic`, with a failure as an `InputError` naming the path."""
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc}") from exc
