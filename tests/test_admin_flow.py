@@ -426,3 +426,60 @@ def test_hostile_answers_are_refused_cleanly(
     assert "is not a time of day (HH:MM)" in bad_time.stderr
     assert "\x1b" not in bad_time.output
     assert "Traceback" not in bad_time.output
+
+
+def _unit_zone(zone: str) -> None:
+    Path("cxsched.yaml").write_text(
+        f"formatVersion: 1\nprofile: admin\nskills:\n  businessUnitTimeZone: {zone}\n",
+        encoding="utf-8",
+    )
+
+
+def test_the_business_unit_zone_validate_assumed_is_the_tenants(
+    admin_emulator: AdminEmulator, admin_repo: Path
+) -> None:
+    assert run_cli(admin_emulator, "import", "--skill", "4312345").exit_code == 0
+    for same in ("America/New_York", "US/Eastern"):  # the table's name, and an alias of it
+        _unit_zone(same)
+        result = run_cli(admin_emulator, "plan")
+        assert result.exit_code == 0, result.output
+    # the zones' check and this one share one read of the business unit per run
+    assert admin_emulator.count("GET", "/business-unit") == 2
+
+    _unit_zone("America/Chicago")
+    _edit(SKILL, "maximumRatio: 2\n", "maximumRatio: 2.5\n")
+    for args in (("plan",), ("apply", "--auto-approve")):
+        result = run_cli(admin_emulator, *args)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.endswith(
+            "error: cxsched.yaml: skills.businessUnitTimeZone is America/Chicago, but the "
+            "tenant's business unit is in 'Eastern Standard Time' (America/New_York), so the "
+            "calling-law proof read the weekly schedules on the wrong clock; set it to "
+            "America/New_York and validate again, or remove it to judge the zones' windows "
+            "alone (stricter); nothing was planned\n"
+        )
+    assert not any(
+        admin_emulator.count("PUT", f"/skills/{{skillId}}/parameters/{block}")
+        for block in ("general-settings", "schedule-settings", "time-zones")
+    )
+
+    admin_emulator.set_unit_zone("Martian Standard Time\x1b[2J")
+    result = run_cli(admin_emulator, "plan")
+    assert result.exit_code == 1
+    assert "business unit is in 'Martian Standard Time', so the" in result.stderr
+    assert "set it to the IANA zone of 'Martian Standard Time' and" in result.stderr
+    assert "\x1b" not in result.output
+
+    admin_emulator.set_unit_zone(None)
+    result = run_cli(admin_emulator, "plan")
+    assert result.exit_code == 1
+    assert "GET /business-unit names no defaultTimeZone" in result.stderr
+
+
+def test_without_a_unit_zone_in_the_config_the_business_unit_is_not_asked(
+    admin_emulator: AdminEmulator, admin_repo: Path
+) -> None:
+    assert run_cli(admin_emulator, "import", "--skill", "4312347").exit_code == 0
+    admin_emulator.set_unit_zone("Pacific Standard Time")
+    assert run_cli(admin_emulator, "plan").exit_code == 0
+    assert admin_emulator.count("GET", "/business-unit") == 0

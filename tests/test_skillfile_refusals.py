@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from reconciler.emulator.admin import AdminEmulator
+from reconciler.util.hashing import digest
 from support.admin import run_cli
 
 SKILL = Path("skills/4312345.yaml")
@@ -162,6 +163,56 @@ def test_a_plan_path_that_is_a_directory_is_refused(
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "plan.json" in result.stderr
+
+
+def _rehashed(plan: dict[str, Any]) -> dict[str, Any]:
+    """`plan` with its hash recomputed, as anyone who can edit the file can do."""
+    body = {key: value for key, value in plan.items() if key != "planHash"}
+    return {**body, "planHash": digest(body)}
+
+
+def _widen_ratio(plan: dict[str, Any]) -> dict[str, Any]:
+    general = _general(plan)
+    general["desired"]["maximumRatio"] = 9
+    general["changes"] = [
+        {**change, "after": 9} if change["pointer"] == "/maximumRatio" else change
+        for change in general["changes"]
+    ]
+    return plan
+
+
+def _drop_general(plan: dict[str, Any]) -> dict[str, Any]:
+    plan["blocks"] = [block for block in plan["blocks"] if block["block"] != "generalSettings"]
+    return plan
+
+
+def _changes_only(plan: dict[str, Any]) -> dict[str, Any]:
+    _general(plan).update(changes=[], action="none")
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            _widen_ratio,
+            "skill 4312345 generalSettings is not what skills/4312345.yaml gives over the "
+            "plan's base; nothing was applied",
+        ),
+        (_changes_only, "skill 4312345 generalSettings is not what skills/4312345.yaml gives"),
+        (_drop_general, "its blocks are not those the skill files declare; nothing was applied"),
+        (_set("paths", ["/tmp/skills"]), "path '/tmp/skills' is absolute; nothing was applied"),
+        (_set("paths", ["../skills"]), "path '../skills' climbs out with '..'"),
+    ],
+)
+def test_a_rehashed_plan_writes_only_what_the_files_give(
+    admin_emulator: AdminEmulator,
+    admin_repo: Path,
+    edit: Callable[[dict[str, Any]], dict[str, Any]],
+    message: str,
+) -> None:
+    _write(_rehashed(edit(_saved_plan(admin_emulator))))
+    _refused(admin_emulator, message)
 
 
 def test_the_untouched_plan_still_applies(admin_emulator: AdminEmulator, admin_repo: Path) -> None:

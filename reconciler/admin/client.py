@@ -79,6 +79,7 @@ class AdminClient:
         self.redactor = Redactor(settings.secrets())
         self.tokens = TokenSource(self._transport, settings, self.redactor, clock=clock)
         self._versions: VersionChoice | None = None
+        self._unit: Mapping[str, Any] | None = None  # GET /business-unit, read once a run
 
     def __repr__(self) -> str:
         return f"AdminClient(issuer={self.settings.issuer!r})"
@@ -151,8 +152,7 @@ class AdminClient:
 
     def zones(self) -> tuple[TenantZone, ...]:
         listed = self._json(endpoints.TIMEZONES, self._send(endpoints.TIMEZONES, {}))
-        unit = self._json(endpoints.BUSINESS_UNIT, self._send(endpoints.BUSINESS_UNIT, {}))
-        enabled = _enabled_zones(unit)
+        enabled = _enabled_zones(self._business_unit())
         zones = []
         for item in _list_of(listed, "timeZones"):
             name = item.get("standardName")
@@ -171,11 +171,21 @@ class AdminClient:
         return running if isinstance(running, bool) else None
 
     def business_unit_zone(self) -> str | None:
-        unit = self._json(endpoints.BUSINESS_UNIT, self._send(endpoints.BUSINESS_UNIT, {}))
+        unit = self._business_unit()
         units = unit.get("businessUnits")
         first = units[0] if isinstance(units, list) and units else unit
         zone = first.get("defaultTimeZone") if isinstance(first, Mapping) else None
         return zone.strip()[:128] if isinstance(zone, str) and zone.strip() else None
+
+    def _business_unit(self) -> Mapping[str, Any]:
+        """The business unit as the tenant answers it; one call however often it is asked."""
+        with self._lock:
+            unit = self._unit
+        if unit is None:
+            unit = self._json(endpoints.BUSINESS_UNIT, self._send(endpoints.BUSINESS_UNIT, {}))
+            with self._lock:
+                self._unit = unit
+        return unit
 
     def dialer_contacts(self, start: datetime, end: datetime) -> Iterator[DialerInterval]:
         """One call per day of the period (a bounded answer each); 204 is an empty day."""

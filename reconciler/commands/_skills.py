@@ -17,6 +17,7 @@ import click
 
 from reconciler.adopt.skills import skill_file_text
 from reconciler.api.protocol import CallCounts
+from reconciler.apply.preflight import approval_check
 from reconciler.apply.skills import apply_skill_plan, render_skill_results
 from reconciler.audit.trail import AuditTrail, Check, run_context, trail_path
 from reconciler.commands._api import build_skill_client
@@ -24,9 +25,11 @@ from reconciler.config import RepoConfig
 from reconciler.errors import InputError, PlanError
 from reconciler.model import Finding
 from reconciler.plan.render import render_call_counts
+from reconciler.plan.scope import check_inside, plan_paths, repo_root
 from reconciler.plan.skillfile import load_skill_plan, save_skill_plan
 from reconciler.plan.skills import (
     SkillPlan,
+    check_rederived,
     make_skill_plan,
     render_skill_plan,
     skill_plan_record,
@@ -114,7 +117,11 @@ def plan_skills(
     with build_skill_client(**api) as client:
         try:
             plan = make_skill_plan(
-                client, desired, _tenant(client), [t.as_posix() for t in targets]
+                client,
+                desired,
+                _tenant(client),
+                plan_paths(targets),
+                unit_zone=repo.business_unit_zone,
             )
         finally:
             _echo_calls(client.call_counts())
@@ -141,11 +148,15 @@ def apply_skills(
     trail = AuditTrail(trail_path(repo, audit_file), run_context(command))
     if saved:
         plan = load_skill_plan(targets[0])
+        root = repo_root()
+        check_inside(plan.paths, root, f"{targets[0]}: path")
         desired = _valid([Path(p) for p in plan.paths], repo)
+        check_inside(desired.files, root, f"{targets[0]}: skill file")
         if desired.digest != plan.desired_digest:
             raise PlanError(
                 f"{targets[0]}: the skill files changed since this plan was made; plan again"
             )
+        check_rederived(plan, desired, str(targets[0]))
     elif not auto_approve and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InputError(
             "apply without a saved plan needs confirmation, and this is not a terminal: "
@@ -162,17 +173,27 @@ def apply_skills(
                         f"{targets[0]}: this plan was made against another tenant "
                         f"({plan.tenant.get('api_endpoint')}); plan again against this one"
                     )
-                checks = (_validated_check(desired), Check("plan-file", True, "hash verified"))
+                checks: tuple[Check, ...] = (
+                    _validated_check(desired),
+                    Check("plan-file", True, "hash verified"),
+                    Check(
+                        "plan re-derived",
+                        True,
+                        f"{len(plan.blocks)} block(s) as the skill files give over the plan's base",
+                    ),
+                )
                 results = apply_skill_plan(client, plan, trail, checks=checks)
             else:
-                paths = [t.as_posix() for t in _paths(targets, repo)]
-                plan = make_skill_plan(client, desired, tenant, paths)
+                paths = plan_paths(_paths(targets, repo))
+                plan = make_skill_plan(
+                    client, desired, tenant, paths, unit_zone=repo.business_unit_zone
+                )
                 click.echo(render_skill_plan(plan, "text"), nl=False)
                 question = f"Apply these {len(plan.changed)} block(s)?"
                 if plan.has_changes and not auto_approve and not click.confirm(question):
                     click.echo("Apply cancelled: nothing was changed.")
                     return False
-                checks = (_validated_check(desired), Check("approval", True, "confirmed"))
+                checks = (_validated_check(desired), approval_check(auto_approve))
                 results = apply_skill_plan(client, plan, trail, checks=checks, mode="one-go")
         finally:
             calls = client.call_counts()

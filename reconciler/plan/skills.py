@@ -15,23 +15,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from reconciler.api.errors import NotFound
 from reconciler.api.skills import SkillAPI, TenantZone
 from reconciler.audit.records import plan_record
 from reconciler.audit.trail import Check
-from reconciler.errors import InputError
+from reconciler.errors import InputError, PlanError
 from reconciler.model import VersionToken
 from reconciler.skills.desired import DesiredSkill, desired_settings
 from reconciler.skills.normal import BlockName, Change, diff
+from reconciler.skills.zones import iana_for, same_clock
 from reconciler.util.hashing import digest
+from reconciler.util.sanitize import strip_controls
 from reconciler.validate.skills import DesiredSkills
 
 __all__ = [
     "BlockPlan",
     "SkillPlan",
     "ZonesRefused",
+    "check_rederived",
+    "check_unit_zone",
     "check_zones",
     "make_skill_plan",
     "render_skill_plan",
@@ -105,12 +110,47 @@ def check_zones(skills: Iterable[DesiredSkill], zones: Sequence[TenantZone]) -> 
         raise ZonesRefused("\n".join(problems) + "\nnothing was planned")
 
 
+def check_unit_zone(api: SkillAPI, configured: str, now: datetime) -> None:
+    """Refuse when the business unit's zone on the tenant is not `configured` (cxsched.yaml's
+    `skills.businessUnitTimeZone`, in which validate read the weekly schedules)."""
+    standard = api.business_unit_zone()
+    advice = "or remove it to judge the zones' windows alone (stricter); nothing was planned"
+    if standard is None:
+        raise InputError(
+            f"cxsched.yaml: skills.businessUnitTimeZone is {configured}, but the tenant's "
+            "GET /business-unit names no defaultTimeZone, so the zone the calling-law proof "
+            f"used cannot be confirmed; check the business unit in CXone, {advice}"
+        )
+    if same_clock(configured, standard, now):
+        return
+    shown = strip_controls(standard)[:80]
+    iana = iana_for(standard)
+    fix = f"set it to {iana}" if iana else f"set it to the IANA zone of {shown!r}"
+    raise InputError(
+        f"cxsched.yaml: skills.businessUnitTimeZone is {configured}, but the tenant's business "
+        f"unit is in {shown!r}{f' ({iana})' if iana else ''}, so the calling-law proof read "
+        f"the weekly schedules on the wrong clock; {fix} and validate again, {advice}"
+    )
+
+
 def make_skill_plan(
-    api: SkillAPI, desired: DesiredSkills, tenant: Mapping[str, str], paths: Sequence[str]
+    api: SkillAPI,
+    desired: DesiredSkills,
+    tenant: Mapping[str, str],
+    paths: Sequence[str],
+    *,
+    unit_zone: str | None = None,
+    now: datetime | None = None,
 ) -> SkillPlan:
-    """Read every declared block once and plan it against the files."""
+    """Read every declared block once and plan it against the files.
+
+    `unit_zone` is the business unit's zone validate assumed (cxsched.yaml's
+    `skills.businessUnitTimeZone`): the tenant's must keep the same clock from `now` on.
+    """
     if any(skill.zone_names for skill in desired.skills):
         check_zones(desired.skills, api.zones())
+    if unit_zone is not None:
+        check_unit_zone(api, unit_zone, now or datetime.now(UTC))
     blocks: list[BlockPlan] = []
     for skill in desired.skills:
         for block in skill.declared():
@@ -135,6 +175,35 @@ def make_skill_plan(
                 )
             )
     return SkillPlan(tuple(blocks), desired.digest, dict(tenant), tuple(paths))
+
+
+def check_rederived(plan: SkillPlan, desired: DesiredSkills, where: str) -> None:
+    """Refuse a saved plan whose blocks are not those the skill files give over its bases.
+
+    A plan's hash proves only that nobody edited it without recomputing the hash. Its blocks
+    must be the declared blocks of `desired` (skill by skill, in write order, each from its
+    file), each `desired` block `desired_settings` of the file over the plan's `base` (apply
+    then checks the base against the tenant), and its changes the diff of the two: the plan
+    writes nothing the files do not say.
+    """
+    expected = [(skill, block) for skill in desired.skills for block in skill.declared()]
+    planned = [(block.skill_id, block.block, block.path) for block in plan.blocks]
+    if planned != [(s.skill_id, block, s.path.as_posix()) for s, block in expected]:
+        raise PlanError(
+            f"{where}: its blocks are not those the skill files declare; nothing was applied. "
+            "Make and review a new plan with `cxsched plan --out`"
+        )
+    for (skill, name), block in zip(expected, plan.blocks, strict=True):
+        want = desired_settings(name, skill.blocks[name], block.base)
+        changes = tuple(diff(block.base, want))
+        if digest(dict(block.desired)) != digest(want) or digest(
+            [list(c) for c in block.changes]
+        ) != digest([list(c) for c in changes]):
+            raise PlanError(
+                f"{where}: skill {block.skill_id} {name} is not what {block.path} gives over "
+                "the plan's base; nothing was applied. Make and review a new plan with "
+                "`cxsched plan --out`"
+            )
 
 
 def skill_plan_json(plan: SkillPlan) -> dict[str, Any]:

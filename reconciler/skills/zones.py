@@ -10,7 +10,10 @@ Whether a tenant's `/timezones` uses exactly these names is checked at plan time
 
 from __future__ import annotations
 
-__all__ = ["STANDARD_NAMES", "iana_for", "standard_name"]
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["STANDARD_NAMES", "iana_for", "same_clock", "standard_name"]
 
 #: IANA name -> CXone (Windows) standard name; the first IANA name of each standard name is the
 #: one `iana_for` returns.
@@ -84,3 +87,24 @@ def standard_name(iana: str) -> str | None:
 def iana_for(standard: str) -> str | None:
     """The IANA name `cxsched import` writes for a CXone standard name, or None."""
     return _IANA_FOR.get(standard)
+
+
+def same_clock(iana: str, standard: str, start: datetime, *, years: int = 2) -> bool:
+    """Whether the IANA zone `iana` keeps the clock of the CXone zone `standard` from `start`
+    on for `years` (sampled every 6 hours, DST changes included): by the table first, then,
+    for a name it lacks such as the alias `US/Eastern`, by the offsets of `iana_for(standard)`."""
+    if standard_name(iana) == standard:
+        return True
+    other = iana_for(standard)
+    if other is None:
+        return False
+    try:
+        zones = ZoneInfo(iana), ZoneInfo(other)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    step, moment = timedelta(hours=6), start
+    for _ in range(years * 365 * 4):
+        if moment.astimezone(zones[0]).utcoffset() != moment.astimezone(zones[1]).utcoffset():
+            return False
+        moment += step
+    return True

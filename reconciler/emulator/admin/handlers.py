@@ -210,14 +210,16 @@ def timezones() -> Answer:
 def business_unit(tenant: AdminTenant) -> Answer:
     with tenant.lock:
         enabled = sorted(tenant.enabled)
-    unit = {
+        zone = tenant.unit_zone
+    unit: dict[str, Any] = {
         "businessUnitId": 4600001,
-        "defaultTimeZone": "Eastern Standard Time",
         "allowPredictiveDialing": True,
         "outboundPortLimit": 200,
         "concurrentPortLimit": 400,
         "timeZones": [{"standardName": name} for name in enabled],
     }
+    if zone is not None:
+        unit["defaultTimeZone"] = zone
     return Answer(200, {"businessUnits": [unit]})
 
 

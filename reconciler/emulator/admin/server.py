@@ -152,6 +152,11 @@ class AdminEmulator:
         """An edit made in the admin UI (flat GET-shaped fields of the block)."""
         self.tenant.edit(skill_id, block, changes)
 
+    def set_unit_zone(self, standard: str | None) -> None:
+        """The business unit's `defaultTimeZone` (a CXone standard name; None: not answered)."""
+        with self.tenant.lock:
+            self.tenant.unit_zone = standard
+
     def tally(self, method: str, route: str, status: int) -> None:
         with self._lock:
             self.counts[(method, route, status)] += 1

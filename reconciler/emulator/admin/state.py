@@ -131,6 +131,7 @@ class AdminTenant:
         self.lock = threading.RLock()
         self.tenant_id = "11eb0b62-6d1c-2f30-a0c2-0242ac110003"
         self.enabled = set(ENABLED)
+        self.unit_zone: str | None = "Eastern Standard Time"  # the business unit's default
         self.skills: dict[int, Skill] = {}
         east = _zone("Eastern Standard Time", "08:00:00", "21:00:00")
         self._add(
