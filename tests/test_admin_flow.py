@@ -483,3 +483,25 @@ def test_without_a_unit_zone_in_the_config_the_business_unit_is_not_asked(
     admin_emulator.set_unit_zone("Pacific Standard Time")
     assert run_cli(admin_emulator, "plan").exit_code == 0
     assert admin_emulator.count("GET", "/business-unit") == 0
+
+
+def test_a_saved_plan_is_not_applied_once_the_business_unit_keeps_another_clock(
+    admin_emulator: AdminEmulator, admin_repo: Path
+) -> None:
+    assert run_cli(admin_emulator, "import", "--skill", "4312345").exit_code == 0
+    _unit_zone("America/New_York")
+    _edit(SKILL, "maximumRatio: 2\n", "maximumRatio: 2.5\n")
+    assert run_cli(admin_emulator, "plan", "--out", "plan.json").exit_code == 0
+    admin_emulator.set_unit_zone("Central Standard Time")
+    result = run_cli(admin_emulator, "apply", "plan.json")
+    assert result.exit_code == 1
+    assert (
+        "business unit is in 'Central Standard Time' (America/Chicago), so the calling-law "
+        "proof read the weekly schedules on the wrong clock; set it to America/Chicago and "
+        "validate again, or remove it to judge the zones' windows alone (stricter); nothing "
+        "was applied\n"
+    ) in result.stderr
+    assert admin_emulator.count("PUT", "/skills/{skillId}/parameters/general-settings") == 0
+    admin_emulator.set_unit_zone("Eastern Standard Time")
+    assert run_cli(admin_emulator, "apply", "plan.json").exit_code == 0
+    assert admin_emulator.count("PUT", "/skills/{skillId}/parameters/general-settings") == 1

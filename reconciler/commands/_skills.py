@@ -30,6 +30,7 @@ from reconciler.plan.skillfile import load_skill_plan, save_skill_plan
 from reconciler.plan.skills import (
     SkillPlan,
     check_rederived,
+    check_unit_zone,
     make_skill_plan,
     render_skill_plan,
     skill_plan_record,
@@ -172,6 +173,13 @@ def apply_skills(
                     raise PlanError(
                         f"{targets[0]}: this plan was made against another tenant "
                         f"({plan.tenant.get('api_endpoint')}); plan again against this one"
+                    )
+                if repo.business_unit_zone is not None:
+                    check_unit_zone(
+                        client,
+                        repo.business_unit_zone,
+                        datetime.now(UTC),
+                        stopped="nothing was applied",
                     )
                 checks: tuple[Check, ...] = (
                     _validated_check(desired),

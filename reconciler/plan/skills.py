@@ -110,11 +110,13 @@ def check_zones(skills: Iterable[DesiredSkill], zones: Sequence[TenantZone]) -> 
         raise ZonesRefused("\n".join(problems) + "\nnothing was planned")
 
 
-def check_unit_zone(api: SkillAPI, configured: str, now: datetime) -> None:
+def check_unit_zone(
+    api: SkillAPI, configured: str, now: datetime, *, stopped: str = "nothing was planned"
+) -> None:
     """Refuse when the business unit's zone on the tenant is not `configured` (cxsched.yaml's
     `skills.businessUnitTimeZone`, in which validate read the weekly schedules)."""
     standard = api.business_unit_zone()
-    advice = "or remove it to judge the zones' windows alone (stricter); nothing was planned"
+    advice = f"or remove it to judge the zones' windows alone (stricter); {stopped}"
     if standard is None:
         raise InputError(
             f"cxsched.yaml: skills.businessUnitTimeZone is {configured}, but the tenant's "
