@@ -19,8 +19,9 @@ from click.testing import CliRunner, Result
 
 from reconciler.api.protocol import AnalyticsQuery
 from reconciler.cli import main
-from reconciler.cxone import CxoneClient, Settings
+from reconciler.cxone import CxoneClient
 from reconciler.emulator import Emulator
+from support.emulator import settings_for
 
 LIST = "GET /api/v2/campaigns/{campaignId}/schedules"
 ANALYTICS = "POST /api/v2/analytics/campaigns/details/query"
@@ -99,12 +100,7 @@ def _run(emu: Emulator, *args: str) -> Result:
 
 def _actual(emu: Emulator, days: list[tuple[str, str, str]]) -> list[int]:
     """Attempts of the campaign's only schedule in each UTC range, read independently."""
-    settings = Settings.resolve(
-        base_url=emu.base_url,
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        env_file=None,
-    )
+    settings = settings_for(emu)
     with CxoneClient(settings) as client:
         return [
             sum(b.count for b in client.query_analytics(AnalyticsQuery("east", "hour", lo, hi)))

@@ -17,12 +17,12 @@ from reconciler.apply.run import apply_plan
 from reconciler.audit.trail import AuditTrail, run_context
 from reconciler.audit.verify import verify_trail
 from reconciler.config import RepoConfig
-from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
 from reconciler.model import TenantLimits
 from reconciler.plan.build import make_plan, read_live
 from reconciler.validate.desired import load_desired
 from support.apply import body
+from support.emulator import client_for
 
 LIMITS = TenantLimits(200, 30.0)
 _campaigns = itertools.count()
@@ -39,17 +39,6 @@ BLACKOUTS = (
 def emu() -> Iterator[Emulator]:
     with Emulator() as emulator:
         yield emulator
-
-
-def _client(emu: Emulator) -> CxoneClient:
-    settings = Settings.resolve(
-        base_url=emu.base_url,
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        env_file=None,
-        environ={},
-    )
-    return CxoneClient(settings)
 
 
 schedule = st.fixed_dictionaries(
@@ -107,7 +96,7 @@ def test_apply_then_plan_is_empty(emu: Emulator, specs: list[dict[str, Any]]) ->
         desired = load_desired([root], RepoConfig())
         assert not desired.has_errors(), desired.findings
         trail = AuditTrail(Path(tmp) / "trail.jsonl", run_context("apply"))
-        with _client(emu) as api:
+        with client_for(emu) as api:
             before = make_plan(desired, read_live(api, [campaign]), RepoConfig(), **_opts())
             result = apply_plan(api, before, trail, desired=desired.schedules)
             assert result.ok, result

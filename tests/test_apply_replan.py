@@ -13,13 +13,13 @@ from reconciler.api.protocol import CallCounts, ScheduleAPI
 from reconciler.apply.run import MAX_REPLANS, ApplyResult, apply_plan
 from reconciler.audit.trail import AuditTrail, run_context
 from reconciler.config import RepoConfig
-from reconciler.cxone import CxoneClient, Settings
+from reconciler.cxone import CxoneClient
 from reconciler.emulator import Emulator
 from reconciler.model import LiveSchedule, TenantLimits, VersionToken
 from reconciler.plan.build import Plan, make_plan, read_live
 from reconciler.validate.desired import DesiredState, load_desired
 from support.apply import GET_ONE, PATCH, body, cli, counters, live, records, write_file
-from support.emulator import EmulatorFactory
+from support.emulator import EmulatorFactory, client_for
 
 LIMITS = TenantLimits(200, 30.0)
 
@@ -28,17 +28,6 @@ LIMITS = TenantLimits(200, 30.0)
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def _client(emu: Emulator) -> CxoneClient:
-    settings = Settings.resolve(
-        base_url=emu.base_url,
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        env_file=None,
-        environ={},
-    )
-    return CxoneClient(settings)
 
 
 def _plan(api: ScheduleAPI, desired: DesiredState) -> Plan:
@@ -56,7 +45,7 @@ def test_one_go_mode_replans_a_stale_schedule_and_audits_it(repo: Path, emulator
     write_file(repo, "c1", "a")
     made = emulator.create_schedule("c1", body("a", rate=9))
     desired = load_desired([Path("schedules")], RepoConfig())
-    with _client(emulator) as api:
+    with client_for(emulator) as api:
         plan = _plan(api, desired)
         emulator.edit_schedule("c1", made["id"], {"description": "UI edit"})
         emulator.reset_counters()
@@ -117,7 +106,7 @@ def test_replanning_gives_up_as_a_conflict_after_three_rounds(
     write_file(repo, "c1", "a")
     made = emulator.create_schedule("c1", body("a", rate=9))
     desired = load_desired([Path("schedules")], RepoConfig())
-    with _client(emulator) as client:
+    with client_for(emulator) as client:
         plan = _plan(client, desired)
         emulator.edit_schedule("c1", made["id"], {"description": "first"})
         emulator.reset_counters()
@@ -137,7 +126,7 @@ def test_saved_plan_mode_never_replans(repo: Path, emulator: Emulator) -> None:
     write_file(repo, "c1", "a")
     made = emulator.create_schedule("c1", body("a", rate=9))
     desired = load_desired([Path("schedules")], RepoConfig())
-    with _client(emulator) as api:
+    with client_for(emulator) as api:
         plan = _plan(api, desired)
         emulator.edit_schedule("c1", made["id"], {"description": "UI edit"})
         result = _apply(api, plan, desired, replan=False)

@@ -17,7 +17,7 @@ import pytest
 from reconciler.apply.run import ApplyResult, apply_plan
 from reconciler.audit.trail import AuditTrail, run_context
 from reconciler.config import RepoConfig
-from reconciler.cxone import CxoneClient, Settings
+from reconciler.cxone import CxoneClient
 from reconciler.emulator import Emulator
 from reconciler.model import LiveSchedule, TenantLimits, VersionToken
 from reconciler.plan.build import Plan, make_plan, read_live
@@ -36,6 +36,7 @@ from support.apply import (
     records,
     write_file,
 )
+from support.emulator import client_for
 
 READ_ONLY = ("campaigns:read", "dialer:read")
 WRITE_ONLY = ("campaigns:write", "dialer:read")
@@ -165,17 +166,6 @@ def test_a_create_refused_as_taken_whose_look_up_fails(repo: Path, emulator: Emu
 LIMITS = TenantLimits(200, 30.0)
 
 
-def _client(emu: Emulator) -> CxoneClient:
-    settings = Settings.resolve(
-        base_url=emu.base_url,
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        env_file=None,
-        environ={},
-    )
-    return CxoneClient(settings)
-
-
 def _apply(api: Any, plan: Plan, desired: DesiredState) -> ApplyResult:
     trail = AuditTrail(Path("trail.jsonl"), run_context("apply plan.json"))
     return apply_plan(api, plan, trail, desired=desired.schedules)
@@ -228,7 +218,7 @@ def test_a_schedule_deleted_after_a_stale_etag_is_not_re_created(
 ) -> None:
     emulator.create_schedule("c1", body("a"))
     write_file(repo, "c1", "a", rate=9)
-    with _client(emulator) as api:
+    with client_for(emulator) as api:
         plan, desired = _plan_of(api)
         result = _apply(_Racing(api, emulator), plan, desired)
     (outcome,) = result.results
@@ -243,7 +233,7 @@ def test_a_name_taken_then_freed_again_is_a_conflict_not_a_retry(
     repo: Path, emulator: Emulator
 ) -> None:
     write_file(repo, "c1", "a")
-    with _client(emulator) as api:
+    with client_for(emulator) as api:
         plan, desired = _plan_of(api)
         result = _apply(_Racing(api, emulator), plan, desired)
     (outcome,) = result.results

@@ -17,7 +17,6 @@ import csv
 import io
 import itertools
 import json
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +29,7 @@ from reconciler.audit.trail import GENESIS, record_hash
 from reconciler.cli import main
 from reconciler.emulator import Emulator
 from support.flow import context_for, drift, merge, no_secret_anywhere, the_call, write_schedule
+from support.git import git
 from support.github import REPO, TOKEN, GitHubStub
 from support.runner import Call, JobRun, Runner, resolve, workflow_jobs
 
@@ -39,18 +39,6 @@ WHO = "Who and why"
 SYNC_STEP = "Append to the audit branch"
 RUNS = f"https://github.com/{REPO}/actions/runs"
 TRAIL = "trails/production.jsonl"
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=Merger", "-c", "user.email=m@example.com", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 class CloneRunner(Runner):
@@ -301,21 +289,7 @@ def test_two_apply_runs_and_a_racing_drift_run_make_one_continuous_trail(
     }
 
     # The officer's table for campaign c1 this year.
-    exported = cli(
-        reader,
-        "audit",
-        "export",
-        "--branch",
-        "origin/cxsched-audit",
-        "--tenant",
-        "production",
-        "--campaign",
-        "c1",
-        "--since",
-        "2026-01-01",
-        "--format",
-        "csv",
-    )
+    exported = _export_c1(reader, "--since", "2026-01-01", "--format", "csv")
     assert exported.exit_code == 0, exported.output
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     table = [(r["action"], r["result"], r["approved_by"], r["pull_request"]) for r in rows]
@@ -335,24 +309,16 @@ def test_two_apply_runs_and_a_racing_drift_run_make_one_continuous_trail(
     assert (
         exported.stderr == f"audit trail: OK, {len(records)} record(s) in 3 run(s), head {head}\n"
     )
-    before = cli(
-        reader,
-        "audit",
-        "export",
-        "--branch",
-        "origin/cxsched-audit",
-        "--tenant",
-        "production",
-        "--campaign",
-        "c1",
-        "--until",
-        "2026-01-01",
-        "--format",
-        "json",
-    )
+    before = _export_c1(reader, "--until", "2026-01-01", "--format", "json")
     assert json.loads(before.stdout)["rows"] == []
 
     tampering_is_caught(reader, records)
+
+
+def _export_c1(reader: Path, *args: str) -> Result:
+    """`cxsched audit export` of campaign c1 of tenant production, from the audit branch."""
+    branch = ("--branch", "origin/cxsched-audit", "--tenant", "production", "--campaign", "c1")
+    return cli(reader, "audit", "export", *branch, *args)
 
 
 def tampering_is_caught(reader: Path, records: list[dict[str, Any]]) -> None:

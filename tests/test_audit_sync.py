@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,9 @@ from reconciler.audit.continuity import Provenance
 from reconciler.audit.trail import AuditTrail, RunContext
 from reconciler.cli import main
 from reconciler.errors import AuditError
+from support.git import git
 
 TOKEN = "ghs_never-printed-0123456789"
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture

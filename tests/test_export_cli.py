@@ -16,8 +16,9 @@ from click.testing import CliRunner, Result
 from reconciler.analytics.export import EXPORT_COLUMNS, Backoff, ExportError, run_export
 from reconciler.api.protocol import ExportStatus
 from reconciler.cli import main
-from reconciler.cxone import CxoneClient, CxoneError, Settings
+from reconciler.cxone import CxoneClient, CxoneError
 from reconciler.emulator import Emulator
+from support.emulator import settings_for
 
 STATUS = "GET /api/v2/interaction/exports/{exportId}"
 START = "POST /api/v2/interaction/exports"
@@ -137,12 +138,7 @@ def test_export_gives_up_at_its_timeout(emu: Emulator) -> None:
 
 
 def test_a_poll_failing_after_the_clients_retries_is_just_another_poll(emu: Emulator) -> None:
-    settings = Settings.resolve(
-        base_url=emu.base_url,
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        env_file=None,
-    )
+    settings = settings_for(emu)
     emu.inject_faults("503", 2, endpoint=STATUS)
     with CxoneClient(dataclasses.replace(settings, max_attempts=1)) as client:
         outcome = run_export(client, "east", timeout=10, backoff=Backoff(0.01, 2, 0.02))
@@ -277,12 +273,7 @@ def test_out_takes_one_campaign(repo: Path) -> None:
 
 
 def test_a_download_elsewhere_than_the_api_origin_is_refused(emu: Emulator) -> None:
-    settings = Settings.resolve(
-        base_url=emu.base_url,
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        env_file=None,
-    )
+    settings = settings_for(emu)
     elsewhere = ExportStatus("x", "completed", 1, "https://files.example/x.csv?sig=secret")
     with CxoneClient(settings) as client, pytest.raises(CxoneError) as caught:
         client.download_export(elsewhere, 1000)

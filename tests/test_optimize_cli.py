@@ -20,8 +20,9 @@ from click.testing import CliRunner, Result
 
 from reconciler.api.protocol import AnalyticsQuery
 from reconciler.cli import main
-from reconciler.cxone import CxoneClient, Settings
+from reconciler.cxone import CxoneClient
 from reconciler.emulator import Emulator
+from support.emulator import settings_for
 
 NOW = "2027-03-20T00:00:00Z"
 ANALYTICS = "POST /api/v2/analytics/campaigns/details/query"
@@ -101,12 +102,7 @@ def _peak(schedule: dict[str, Any]) -> int:
 
 def _utc_peak(emu: Emulator, campaign: str, day: str) -> int:
     """The UTC hour of the highest answer rate on one day, from the raw hourly buckets."""
-    settings = Settings.resolve(
-        base_url=emu.base_url,
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        env_file=None,
-    )
+    settings = settings_for(emu)
     attempts: dict[int, int] = {}
     answered: dict[int, int] = {}
     with CxoneClient(settings) as client:

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from support.apply import write_file
+from support.git import git
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -22,10 +23,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is not installed (dev extra)"),
 ]
-
-
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
 
 
 @pytest.fixture
@@ -46,8 +43,8 @@ def schedules_repo(tmp_path: Path) -> Path:
         write_file(root, "c1", name)
     (root / "cxsched.yaml").write_text("formatVersion: 1\ntenant:\n  maxCallRate: 20\n")
     (root / "README.md").write_text("schedules\n")
-    _git(root, "init", "-q")
-    _git(root, "add", ".")
+    git(root, "init", "-q")
+    git(root, "add", ".")
     return root
 
 

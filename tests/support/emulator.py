@@ -1,4 +1,5 @@
-"""Test helpers around the CXone emulator: a factory type and a keep-alive session."""
+"""Test helpers around the CXone emulator: a factory type, a keep-alive session, and the
+settings of a real client of it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import requests
 
+from reconciler.cxone import CxoneClient, Settings
 from reconciler.emulator import Emulator
 
-__all__ = ["EmulatorFactory", "EmulatorSession"]
+__all__ = ["EmulatorFactory", "EmulatorSession", "client_for", "settings_for"]
 
 EmulatorFactory = Callable[..., Emulator]
 
@@ -44,3 +46,19 @@ class EmulatorSession:
 
     def close(self) -> None:
         self.http.close()
+
+
+def settings_for(emu: Emulator) -> Settings:
+    """The client settings of `emu`'s credentials, nothing read from the environment."""
+    return Settings.resolve(
+        base_url=emu.base_url,
+        client_id=emu.client_id,
+        client_secret=emu.client_secret,
+        env_file=None,
+        environ={},
+    )
+
+
+def client_for(emu: Emulator) -> CxoneClient:
+    """A real client of `emu` (close it, or use `with`)."""
+    return CxoneClient(settings_for(emu))
