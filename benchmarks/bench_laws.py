@@ -23,6 +23,8 @@ from datetime import time as dt_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench_validate import write_schedules
+
 from reconciler.config import RepoConfig
 from reconciler.validate.desired import load_desired
 from reconciler.validate.rules import schedule as schedule_rules
@@ -70,27 +72,26 @@ optimizationSettings:
 
 def generate(root: Path, count: int) -> None:
     """Write `count` legal schedule files under `root`/schedules (many cross the DST change)."""
-    for index in range(count):
-        campaign = f"campaign-{index % 20:02d}"
-        folder = root / "schedules" / campaign
-        folder.mkdir(parents=True, exist_ok=True)
-        start = date(2027, 1, 4) + timedelta(days=index % 60)
-        states = ", ".join(_STATES[(index + k * 3) % len(_STATES)] for k in range(5))
-        b1, b2 = start + timedelta(days=10 + index % 7), start + timedelta(days=40 + index % 11)
-        text = _TEMPLATE.format(
-            campaign=campaign,
-            index=index,
-            jurisdictions=states,
-            start=_stamp(start, 9),
-            end=_stamp(start + timedelta(days=89), 20),
-            b1=_stamp(b1, 0),
-            b1_end=_stamp(b1 + timedelta(days=1), 0),
-            b2=_stamp(b2, 0),
-            b2_end=_stamp(b2 + timedelta(days=1), 0),
-            calls=10 + index % 50,
-            rate=5 + index % 20,
-        )
-        (folder / f"schedule-{index:05d}.yaml").write_text(text, encoding="utf-8")
+    write_schedules(root, count, _text)
+
+
+def _text(index: int) -> str:
+    start = date(2027, 1, 4) + timedelta(days=index % 60)
+    states = ", ".join(_STATES[(index + k * 3) % len(_STATES)] for k in range(5))
+    b1, b2 = start + timedelta(days=10 + index % 7), start + timedelta(days=40 + index % 11)
+    return _TEMPLATE.format(
+        campaign=f"campaign-{index % 20:02d}",
+        index=index,
+        jurisdictions=states,
+        start=_stamp(start, 9),
+        end=_stamp(start + timedelta(days=89), 20),
+        b1=_stamp(b1, 0),
+        b1_end=_stamp(b1 + timedelta(days=1), 0),
+        b2=_stamp(b2, 0),
+        b2_end=_stamp(b2 + timedelta(days=1), 0),
+        calls=10 + index % 50,
+        rate=5 + index % 20,
+    )
 
 
 def _stamp(day: date, hour: int) -> str:

@@ -33,6 +33,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from bench_validate import TEMPLATE, schedule_fields, write_schedules
+
 CAMPAIGNS = 50
 CHANGED_EVERY = 10  # 10% of the schedules differ on the tenant
 PAGE = 500
@@ -40,62 +42,19 @@ PLAN_TARGET = 1.2
 APPLY_TARGET = 1.05
 WRITES = ("POST /api/v2/campaigns/", "PATCH /api/v2/campaigns/", "DELETE /api/v2/campaigns/")
 
-_TEMPLATE = """\
-# yaml-language-server: $schema=../../schemas/schedule.schema.json
-formatVersion: 1
-campaignId: {campaign}
-name: {name}
-description: {description}
-startTime: "{start}"
-endTime: "{end}"
-timeZone: America/New_York
-blackoutPeriods:
-  - startTime: "2027-{month:02d}-10T00:00:00-05:00"
-    endTime: "2027-{month:02d}-11T00:00:00-05:00"
-    reason: Company holiday
-  - startTime: "2027-{month:02d}-20T00:00:00-05:00"
-    endTime: "2027-{month:02d}-21T00:00:00-05:00"
-    reason: Systems maintenance
-dialerSettings:
-  maxConcurrentCalls: {calls}
-  callRate: {rate}
-  capacityThreshold: 0.8
-regulatoryWindows:
-  - startTime: "08:00"
-    endTime: "21:00"
-    timeZone: America/New_York
-    enabled: true
-  - startTime: "08:00"
-    endTime: "21:00"
-    timeZone: America/Chicago
-    enabled: true
-optimizationSettings:
-  useHistoricalAnswerRates: true
-  peakHourBoost: 1.25
-"""
-
 
 def _fields(index: int) -> dict[str, Any]:
-    month = 1 + index % 2
-    return {
-        "campaign": f"campaign-{index % CAMPAIGNS:02d}",
-        "name": f"Generated schedule {index:05d}",
-        "description": f"Benchmark schedule {index}.",
-        "start": f"2027-{month:02d}-01T08:00:00-05:00",
-        "end": f"2027-{month:02d}-28T21:00:00-05:00",
-        "month": month,
-        "calls": 10 + index % 50,
-        "rate": 5 + index % 20,
-    }
+    return schedule_fields(index, CAMPAIGNS)
 
 
 def _live_body(fields: dict[str, Any], changed: bool) -> dict[str, Any]:
+    """The body the tenant holds for the file made of `fields`; `changed`: another callRate."""
     month = fields["month"]
     return {
-        "name": fields["name"],
-        "description": fields["description"],
-        "startTime": fields["start"],
-        "endTime": fields["end"],
+        "name": f"Generated schedule {fields['index']}",
+        "description": f"Benchmark schedule {fields['index']} of campaign {fields['campaign']}.",
+        "startTime": f"2027-{month:02d}-01T08:00:00-05:00",
+        "endTime": f"2027-{month:02d}-28T21:00:00-05:00",
         "timeZone": "America/New_York",
         "blackoutPeriods": [
             {
@@ -120,12 +79,7 @@ def _live_body(fields: dict[str, Any], changed: bool) -> dict[str, Any]:
 
 def generate(root: Path, count: int) -> None:
     """The desired files: schedules/<campaign>/schedule-NNNNN.yaml."""
-    for index in range(count):
-        fields = _fields(index)
-        folder = root / "schedules" / fields["campaign"]
-        folder.mkdir(parents=True, exist_ok=True)
-        text = _TEMPLATE.format(**fields)
-        (folder / f"schedule-{index:05d}.yaml").write_text(text, encoding="utf-8")
+    write_schedules(root, count, lambda index: TEMPLATE.format(**_fields(index)), CAMPAIGNS)
 
 
 # -- the emulator, in its own process ----------------------------------------------------------

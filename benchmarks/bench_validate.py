@@ -20,13 +20,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from reconciler.config import RepoConfig
 from reconciler.validate.desired import load_desired
 
-_TEMPLATE = """\
+TEMPLATE = """\
 # yaml-language-server: $schema=../../schemas/schedule.schema.json
 formatVersion: 1
 campaignId: {campaign}
@@ -61,20 +63,31 @@ optimizationSettings:
 """
 
 
+def schedule_fields(index: int, campaigns: int = 20) -> dict[str, Any]:
+    """The values `TEMPLATE` is filled with for schedule number `index`."""
+    return {
+        "campaign": f"campaign-{index % campaigns:02d}",
+        "index": index,
+        "month": 1 + index % 2,
+        "calls": 10 + index % 50,
+        "rate": 5 + index % 20,
+    }
+
+
+def write_schedules(
+    root: Path, count: int, text_of: Callable[[int], str], campaigns: int = 20
+) -> None:
+    """Write `text_of(index)` for `count` schedules to
+    `root`/schedules/campaign-NN/schedule-NNNNN.yaml, round robin over `campaigns`."""
+    for index in range(count):
+        folder = root / "schedules" / f"campaign-{index % campaigns:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"schedule-{index:05d}.yaml").write_text(text_of(index), encoding="utf-8")
+
+
 def generate(root: Path, count: int) -> None:
     """Write `count` valid schedule files under `root`/schedules (winter months only)."""
-    for index in range(count):
-        campaign = f"campaign-{index % 20:02d}"
-        folder = root / "schedules" / campaign
-        folder.mkdir(parents=True, exist_ok=True)
-        text = _TEMPLATE.format(
-            campaign=campaign,
-            index=index,
-            month=1 + index % 2,
-            calls=10 + index % 50,
-            rate=5 + index % 20,
-        )
-        (folder / f"schedule-{index:05d}.yaml").write_text(text, encoding="utf-8")
+    write_schedules(root, count, lambda index: TEMPLATE.format(**schedule_fields(index)))
 
 
 _PURE = (
