@@ -13,20 +13,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import bench_validate
 from bench_validate import write_schedules
 
-from reconciler.config import RepoConfig
-from reconciler.validate.desired import load_desired
 from reconciler.validate.rules import schedule as schedule_rules
 
 #: States whose rules allow 09:00-20:00 every day of 2027 (no Sunday or holiday bans).
@@ -104,31 +100,10 @@ def time_library(root: Path, workers: int | None, proof: bool) -> float:
     original: Callable[..., None] = getattr(schedule_rules, "check_laws")  # noqa: B009
     if not proof:  # forked workers inherit the switch
         setattr(schedule_rules, "check_laws", lambda *args: None)  # noqa: B010
-    now = datetime(2026, 11, 27, tzinfo=UTC)
-    previous = Path.cwd()
-    os.chdir(root)
     try:
-        started = time.perf_counter()
-        state = load_desired([Path("schedules")], RepoConfig(), now=now, workers=workers)
-        elapsed = time.perf_counter() - started
+        return bench_validate.time_library(root, workers)
     finally:
-        os.chdir(previous)
         setattr(schedule_rules, "check_laws", original)  # noqa: B010
-    if state.findings:
-        raise SystemExit(f"unexpected findings: {state.findings[:3]}")
-    return elapsed
-
-
-def time_cli(root: Path) -> float:
-    cxsched = str(Path(sys.executable).with_name("cxsched"))
-    started = time.perf_counter()
-    done = subprocess.run(
-        [cxsched, "validate", "schedules"], cwd=root, capture_output=True, check=False
-    )
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"validate failed:\n{done.stdout.decode()[:2000]}")
-    return elapsed
 
 
 def main() -> None:
@@ -145,7 +120,7 @@ def main() -> None:
         runs = [(time_library(root, args.workers, False), time_library(root, args.workers, True))
                 for _ in range(args.repeat)]  # fmt: skip
         without, with_proof = min(run[0] for run in runs), min(run[1] for run in runs)
-        cli = min(time_cli(root) for _ in range(args.repeat))
+        cli = min(bench_validate.time_cli(root, pure=False) for _ in range(args.repeat))
         print(f"load_desired without the proof  {without:6.2f} s")
         print(f"load_desired with the proof     {with_proof:6.2f} s")
         print(f"ratio                           {with_proof / without:6.2f} x  (target <= 2.00)")
