@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.config import IgnoreRule
@@ -251,6 +251,10 @@ def test_nested_changes_are_named_key_by_key_and_booleans_are_not_numbers() -> N
     ]
     escaped = field_changes({"a/b": {"c~d": 1}}, {"a/b": {"c~d": 2}})
     assert escaped == (FieldChange("/a~1b/c~0d", 1, 2),)
+    assert field_changes({"a": True}, {"a": 1}) == (FieldChange("/a", True, 1),)
+    assert field_changes({"a": 1, "b": [2]}, {"a": 1.0, "b": [2.0]}) == ()  # numbers by value
+    assert field_changes({"a": 2**70}, {"a": 2**70}) == ()  # too large for orjson: walked
+    assert field_changes({"a": 2**70}, {"a": 2**70 + 1}) == (FieldChange("/a", 2**70, 2**70 + 1),)
 
 
 _LEAF = st.one_of(st.booleans(), st.integers(-3, 3), st.sampled_from(["x", "y"]))
@@ -262,6 +266,8 @@ _TREES = st.recursive(
 
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(_KEYS, _TREES, max_size=4), st.dictionaries(_KEYS, _TREES, max_size=4))
+@example({"a": True}, {"a": 1})  # equal to ==, yet a change
+@example({"a": {"b": [False]}}, {"a": {"b": [0]}})
 def test_field_changes_name_every_difference_and_only_differences(
     before: dict[str, Any], after: dict[str, Any]
 ) -> None:

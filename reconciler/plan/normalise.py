@@ -30,6 +30,8 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from reconciler.config import IgnoreRule
 from reconciler.model import SCHEDULE_FIELDS
 from reconciler.util.hashing import digest
@@ -263,12 +265,21 @@ def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[
     at its own pointer (lists are replaced whole by a merge patch, too), and so is an object
     that is empty on one side.
     """
-    if before == after:
-        return ()
+    if before == after and _identical(before, after):
+        return ()  # the common case, without walking the bodies
     pointers = sorted(_pointers(before, after, ""))
     return tuple(
         FieldChange(p, resolve_pointer(before, p), resolve_pointer(after, p)) for p in pointers
     )
+
+
+def _identical(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether two bodies `==` already calls equal are so to the type: `True == 1` and
+    `1 == 1.0` hold, but their JSON differs (a body orjson cannot write is walked instead)."""
+    try:
+        return orjson.dumps(before) == orjson.dumps(after)
+    except orjson.JSONEncodeError:
+        return False
 
 
 def _pointers(before: Mapping[str, Any], after: Mapping[str, Any], prefix: str) -> Iterator[str]:
